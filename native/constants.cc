@@ -1,0 +1,38 @@
+// Constants read from the system headers of the target at build time. The
+// names come from native/constants.txt through constants.gen.h, each behind
+// #ifdef, so a name the target does not define is simply absent.
+#include "common.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+#include <linux/limits.h>
+
+namespace rawsys {
+
+namespace {
+
+// strerror(3) text for errnos libuv has no message for. Called on the JS
+// thread only; strerror's buffer is not shared with a concurrent caller here.
+Napi::Value Strerror(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) return Napi::Value(env, ThrowType(env, "errno must be a number"));
+  return Napi::String::New(env, strerror(info[0].As<Napi::Number>().Int32Value()));
+}
+
+}  // namespace
+
+void InitConstants(Napi::Env env, Napi::Object exports) {
+  Napi::Object c = Napi::Object::New(env);
+#define K(name) c.Set(#name, Napi::Number::New(env, (double)(name)));
+#include "constants.gen.h"
+#undef K
+  exports.Set("constants", c);
+  exports.Set("strerror", Napi::Function::New(env, Strerror, "strerror"));
+}
+
+}  // namespace rawsys

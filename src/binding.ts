@@ -1,0 +1,106 @@
+// Loads the native addon and declares its interface. The addon is a flat set
+// of cores: each returns its result, or -errno as a negative number, and
+// never throws for an errno; the modules in this folder turn -errno into a
+// SyscallError. Every `xAsync` runs the same core on the libuv threadpool.
+import * as path from 'node:path';
+import type { Constants } from './constants.gen';
+
+/** A value the native layer reads as a 64-bit integer. */
+type Int = number | bigint;
+type View = ArrayBufferView;
+type PathArg = string | Uint8Array;
+
+/** The result of a wait run on a thread of rawsys's own: 0, -errno, or null when aborted. */
+type WaitResult = Promise<number | null>;
+/** Opaque handle of a pending wait, for cancelWait. */
+export type WaitHandle = { readonly __brand: 'rawsys.WaitHandle' };
+
+/** @internal */
+export interface Native {
+  readonly constants: Constants;
+  readonly sourceHash: string;
+  strerror(errno: number): string;
+
+  open(path: PathArg, flags: number, mode: number): number;
+  openAsync(path: PathArg, flags: number, mode: number): Promise<number>;
+  openat(dirfd: number, path: PathArg, flags: number, mode: number): number;
+  openatAsync(dirfd: number, path: PathArg, flags: number, mode: number): Promise<number>;
+  close(fd: number): number;
+  closeAsync(fd: number): Promise<number>;
+  read(fd: number, buf: View, off: number, len: number): number;
+  readAsync(fd: number, buf: View, off: number, len: number): Promise<number>;
+  pread(fd: number, buf: View, off: number, len: number, pos: Int): number;
+  preadAsync(fd: number, buf: View, off: number, len: number, pos: Int): Promise<number>;
+  write(fd: number, buf: View, off: number, len: number): number;
+  writeAsync(fd: number, buf: View, off: number, len: number): Promise<number>;
+  pwrite(fd: number, buf: View, off: number, len: number, pos: Int): number;
+  pwriteAsync(fd: number, buf: View, off: number, len: number, pos: Int): Promise<number>;
+  readv(fd: number, bufs: View[], pos: Int): number;
+  readvAsync(fd: number, bufs: View[], pos: Int): Promise<number>;
+  writev(fd: number, bufs: View[], pos: Int): number;
+  writevAsync(fd: number, bufs: View[], pos: Int): Promise<number>;
+  lseek(fd: number, off: Int, whence: number): number | bigint;
+  lseekAsync(fd: number, off: Int, whence: number): Promise<number | bigint>;
+  fsync(fd: number): number;
+  fsyncAsync(fd: number): Promise<number>;
+  fdatasync(fd: number): number;
+  fdatasyncAsync(fd: number): Promise<number>;
+  ftruncate(fd: number, len: Int): number;
+  ftruncateAsync(fd: number, len: Int): Promise<number>;
+  fstat(fd: number, out: BigInt64Array): number;
+  fstatAsync(fd: number, out: BigInt64Array): Promise<number>;
+  flock(fd: number, op: number): number;
+  flockAsync(fd: number, op: number): Promise<number>;
+  fcntl(fd: number, cmd: number, arg: number): number;
+  fcntlAsync(fd: number, cmd: number, arg: number): Promise<number>;
+  lock(fd: number, cmd: number, rec: BigInt64Array): number;
+  lockAsync(fd: number, cmd: number, rec: BigInt64Array): Promise<number>;
+  dup(fd: number): number;
+  dupAsync(fd: number): Promise<number>;
+  dup2(oldfd: number, newfd: number): number;
+  dup2Async(oldfd: number, newfd: number): Promise<number>;
+  dup3(oldfd: number, newfd: number, flags: number): number;
+  dup3Async(oldfd: number, newfd: number, flags: number): Promise<number>;
+  pipe2(flags: number, out: Int32Array): number;
+  pipe2Async(flags: number, out: Int32Array): Promise<number>;
+  chmod(path: PathArg, mode: number): number;
+  chmodAsync(path: PathArg, mode: number): Promise<number>;
+  fchmod(fd: number, mode: number): number;
+  fchmodAsync(fd: number, mode: number): Promise<number>;
+  fchown(fd: number, uid: number, gid: number): number;
+  fchownAsync(fd: number, uid: number, gid: number): Promise<number>;
+  unlink(path: PathArg): number;
+  unlinkAsync(path: PathArg): Promise<number>;
+  mkdir(path: PathArg, mode: number): number;
+  mkdirAsync(path: PathArg, mode: number): Promise<number>;
+
+  getxattr(form: number, fd: number, path: PathArg, name: PathArg): Buffer | number;
+  getxattrAsync(form: number, fd: number, path: PathArg, name: PathArg): Promise<Buffer | number>;
+  listxattr(form: number, fd: number, path: PathArg): Buffer | number;
+  listxattrAsync(form: number, fd: number, path: PathArg): Promise<Buffer | number>;
+  setxattr(form: number, fd: number, path: PathArg, name: PathArg, value: View, flags: number): number;
+  setxattrAsync(form: number, fd: number, path: PathArg, name: PathArg, value: View, flags: number): Promise<number>;
+  removexattr(form: number, fd: number, path: PathArg, name: PathArg): number;
+  removexattrAsync(form: number, fd: number, path: PathArg, name: PathArg): Promise<number>;
+
+  syscall(nr: number, ...args: unknown[]): bigint | number;
+  syscallAsync(nr: number, ...args: unknown[]): Promise<bigint | number>;
+
+  flockWait(fd: number, op: number): [WaitResult, WaitHandle];
+  lockWait(fd: number, cmd: number, rec: BigInt64Array): [WaitResult, WaitHandle];
+  cancelWait(handle: WaitHandle): boolean;
+}
+
+function load(): Native {
+  if (process.platform !== 'linux') {
+    throw new Error(`rawsys supports Linux only; this is ${process.platform}/${process.arch}`);
+  }
+  // dist/cjs/binding.js -> the package root, where binding.gyp and prebuilds/ are.
+  const root = path.join(__dirname, '..', '..');
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
+  return nodeGypBuild(root) as Native;
+}
+
+/** @internal The loaded addon. */
+export const native: Native = load();

@@ -1,0 +1,24 @@
+/**
+ * rawsys: Linux system calls for Node.js, typed. Synchronous calls named after
+ * their man pages; the same calls returning Promises are in `rawsys/promises`,
+ * and the constants they use in `rawsys/constants`.
+ * @packageDocumentation
+ */
+export {
+  open, openat, close, read, pread, write, pwrite, readv, writev, lseek, fsync, fdatasync, ftruncate, fstat,
+  fcntl, dup, dup2, dup3, pipe2, chmod, fchmod, fchown, unlink, mkdir, Stat,
+} from './fd';
+export type { OpenFlags, StatOptions, PathLike } from './fd';
+export { flock, getlk, setlk, setlkw } from './locks';
+export type { Lock, LockResult, LockType } from './locks';
+export {
+  getxattr, lgetxattr, fgetxattr, listxattr, llistxattr, flistxattr, setxattr, lsetxattr, fsetxattr,
+  removexattr, lremovexattr, fremovexattr,
+} from './xattr';
+export { syscall } from './syscall';
+export type { SyscallArg } from './syscall';
+export { SyscallError, AbortError } from './errors';
+export { constants } from './constants';
+export type { Constants, ConstantName } from './constants';
+import * as promises from './promises';
+export { promises };
