@@ -34,19 +34,37 @@ function cancel(handle: WaitHandle): void {
   }, 2);
 }
 
+// One abort listener per signal, however many waits share it: a signal handed
+// to 64 waits must not collect 64 listeners (nor Node's listener-leak warning).
+const waitsBySignal = new WeakMap<AbortSignal, Set<WaitHandle>>();
+
+function watch(signal: AbortSignal, handle: WaitHandle): () => void {
+  let set = waitsBySignal.get(signal);
+  if (set === undefined) {
+    const handles = new Set<WaitHandle>();
+    set = handles;
+    waitsBySignal.set(signal, handles);
+    signal.addEventListener('abort', () => {
+      waitsBySignal.delete(signal);
+      for (const h of handles) cancel(h);
+    }, { once: true });
+  }
+  set.add(handle);
+  return () => set!.delete(handle);
+}
+
 async function waitOnThread(
   start: () => [Promise<number | null>, WaitHandle], options: WaitOptions | undefined, syscall: string, caller: Function,
 ): Promise<void> {
   const signal = validateAbortSignal(validateObject<WaitOptions>(options, 'options')?.signal);
   if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
   const [done, handle] = start();
-  const onAbort = (): void => cancel(handle);
-  signal?.addEventListener('abort', onAbort, { once: true });
+  const unwatch = signal ? watch(signal, handle) : undefined;
   let r: number | null;
   try {
     r = await done;
   } finally {
-    signal?.removeEventListener('abort', onAbort);
+    unwatch?.();
   }
   if (r === null) throw new AbortError(undefined, { cause: signal?.reason });
   if (r < 0) fail(r, syscall, caller);

@@ -1,0 +1,118 @@
+'use strict';
+// The shipped binary: built from the current sources, loadable on glibc 2.28
+// without libstdc++, and the packed package installs and works through both
+// `import` and `require` with no compiler on PATH.
+const { test } = require('uvu');
+const assert = require('uvu/assert');
+const cp = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { sourceHash } = require('../scripts/source-hash');
+
+const root = path.join(__dirname, '..');
+const arch = `${process.platform}-${process.arch}`;
+const prebuildDir = path.join(root, 'prebuilds', arch);
+const prebuild = fs.existsSync(prebuildDir)
+  ? fs.readdirSync(prebuildDir).filter((f) => f.endsWith('.node')).map((f) => path.join(prebuildDir, f))[0]
+  : undefined;
+
+test('prebuild: a prebuild for this platform is committed', () => {
+  assert.ok(prebuild, `no prebuild in prebuilds/${arch}: run npm run prebuildify`);
+  assert.ok(/\.glibc\.node$/.test(prebuild), 'tagged glibc, so it is never loaded on musl');
+});
+
+test('prebuild: it was built from the current native/ and binding.gyp', () => {
+  const binding = require(prebuild);
+  assert.is(binding.sourceHash, sourceHash(root), 'prebuild is stale: run npm run prebuildify and commit prebuilds/');
+});
+
+test('prebuild: the generated constant files match native/constants.txt', () => {
+  const r = cp.spawnSync(process.execPath, [path.join(root, 'scripts/gen-constants.js'), '--check'], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+});
+
+test('prebuild: needs no GLIBC symbol newer than 2.28 and no libstdc++', () => {
+  const syms = cp.execFileSync('objdump', ['-T', prebuild], { encoding: 'utf8' });
+  const versions = [...new Set(syms.match(/GLIBC_[0-9.]+/g))];
+  assert.ok(versions.length > 0, 'objdump found glibc symbols');
+  const newer = versions.filter((v) => {
+    const [maj, min] = v.slice(6).split('.').map(Number);
+    return maj > 2 || (maj === 2 && min > 28);
+  });
+  assert.equal(newer, [], `symbols need ${newer.join(', ')}`);
+  assert.not.ok(/GLIBCXX|CXXABI/.test(syms), 'no libstdc++ symbol versions');
+  const dyn = cp.execFileSync('readelf', ['-d', prebuild], { encoding: 'utf8' });
+  const needed = [...dyn.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
+  assert.not.ok(needed.some((n) => /stdc\+\+|gcc_s/.test(n)), `NEEDED: ${needed}`);
+  const sections = cp.execFileSync('readelf', ['-S', prebuild], { encoding: 'utf8' });
+  assert.not.ok(/\.symtab/.test(sections), 'stripped');
+});
+
+test('prebuild: node-gyp-build loads it when no local build exists', () => {
+  const out = cp.execFileSync(process.execPath, ['-p', `require('node-gyp-build').resolve(${JSON.stringify(root)})`], { encoding: 'utf8' }).trim();
+  if (!fs.existsSync(path.join(root, 'build', 'Release'))) assert.is(out, prebuild);
+  else assert.ok(out.startsWith(path.join(root, 'build')), out);
+});
+
+test('package: npm pack installs into an empty project with no compiler and works via import and require', () => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rawsys-pack-'));
+  try {
+    const env = { ...process.env, npm_config_loglevel: 'error', npm_config_fund: 'false', npm_config_audit: 'false' };
+    const packed = cp.execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', work, '--json'], {
+      cwd: root, encoding: 'utf8', env,
+    });
+    const tarball = path.join(work, JSON.parse(packed)[0].filename);
+    const files = JSON.parse(packed)[0].files.map((f) => f.path);
+    for (const f of ['dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.mjs', 'dist/cjs/promises.d.ts', path.relative(root, prebuild)]) {
+      assert.ok(files.includes(f), `${f} in the tarball`);
+    }
+    // A PATH with node, npm and a shell only: no cc, g++, make or python.
+    const bin = path.join(work, 'bin');
+    fs.mkdirSync(bin);
+    fs.symlinkSync(process.execPath, path.join(bin, 'node'));
+    const npmCli = [process.env.npm_execpath, path.join(path.dirname(process.execPath), '../lib/node_modules/npm/bin/npm-cli.js')]
+      .find((f) => f && /npm-cli\.js$/.test(f) && fs.existsSync(f));
+    assert.ok(npmCli, 'npm-cli.js found');
+    fs.writeFileSync(path.join(bin, 'npm'), `#!/bin/sh\nexec ${process.execPath} ${npmCli} "$@"\n`, { mode: 0o755 });
+    fs.symlinkSync('/bin/sh', path.join(bin, 'sh'));
+    const bare = { ...env, PATH: bin, CC: '/nonexistent/cc', CXX: '/nonexistent/c++', npm_config_nodedir: '/nonexistent', npm_config_python: '/nonexistent/python' };
+    const proj = path.join(work, 'proj');
+    fs.mkdirSync(proj);
+    fs.writeFileSync(path.join(proj, 'package.json'), '{"name":"proj","version":"1.0.0","private":true}');
+    for (const tool of ['cc', 'g++', 'make', 'python3']) {
+      const r = cp.spawnSync('sh', ['-c', `command -v ${tool}`], { env: bare });
+      assert.is.not(r.status, 0, `${tool} is unreachable`);
+    }
+    cp.execFileSync(path.join(bin, 'npm'), ['install', '--no-audit', '--no-fund', tarball], { cwd: proj, env: bare, stdio: 'pipe' });
+    assert.not.ok(fs.existsSync(path.join(proj, 'node_modules/rawsys/build')), 'nothing was compiled');
+    const cjs = cp.execFileSync(process.execPath, ['-e', `
+      const r = require('rawsys');
+      const p = require('rawsys/promises');
+      const { constants } = require('rawsys/constants');
+      const fd = r.open(__filename === '[eval]' ? '/proc/self/status' : __filename);
+      const b = Buffer.alloc(4);
+      r.read(fd, b);
+      r.close(fd);
+      let code; try { r.open('/nope') } catch (e) { code = e instanceof r.SyscallError && e.code; }
+      p.getxattr('/nope', 'user.x').catch((e) => console.log([b.toString(), code, e.code, constants === r.constants, typeof p.pread].join(' ')));`],
+    { cwd: proj, env: bare, encoding: 'utf8' }).trim();
+    assert.is(cjs, 'Name ENOENT ENOENT true function');
+    const esm = cp.execFileSync(process.execPath, ['--input-type=module', '-e', `
+      import { open, close, SyscallError, constants } from 'rawsys';
+      import * as p from 'rawsys/promises';
+      import { constants as c2 } from 'rawsys/constants';
+      import { createRequire } from 'node:module';
+      const cjs = createRequire(process.cwd() + '/x.js')('rawsys');
+      const fd = await p.open('/proc/self/status');
+      await p.close(fd);
+      let same = false; try { open('/nope') } catch (e) { same = e instanceof cjs.SyscallError && e instanceof SyscallError; }
+      console.log([typeof open, typeof close, constants.O_CLOEXEC === c2.O_CLOEXEC, same].join(' '));`],
+    { cwd: proj, env: bare, encoding: 'utf8' }).trim();
+    assert.is(esm, 'function function true true');
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+});
+
+test.run();
