@@ -43,16 +43,16 @@ constexpr int kInlineIov = 16;
 
 // The decoded arguments of one call. Everything a core needs, nothing from JS.
 struct Args {
-  int64_t i[kMaxInts];
+  int64_t i[kMaxInts] = {};
   int ni = 0;
   uint8_t* data = nullptr;  // 'b' and 'B' arguments: one memory region
   size_t size = 0;
-  const char* s[kMaxStrings];
-  size_t slen[kMaxStrings];
+  const char* s[kMaxStrings] = {};
+  size_t slen[kMaxStrings] = {};
   int ns = 0;
   struct iovec* iov = nullptr;  // 'v' argument
   int iovcnt = 0;
-  uint64_t x[kMaxRaw];  // 'x' arguments of syscall(2)
+  uint64_t x[kMaxRaw] = {};  // 'x' arguments of syscall(2); absent ones are 0
   int nx = 0;
   uint8_t* out = nullptr;  // malloc'd result bytes for kBytes, owned by Args
   size_t outlen = 0;

@@ -1,6 +1,7 @@
 // Errors shaped like Node's own: SyscallError for a failed call (code, negative
 // errno, syscall, path/dest), and TypeError/RangeError carrying Node's ERR_*
 // codes for arguments refused before any syscall is made.
+import * as nodePath from 'node:path';
 import * as util from 'node:util';
 import { native } from './binding';
 
@@ -33,16 +34,17 @@ function describe(errno: number): [string, string] {
  * `ENOENT: no such file or directory, open '/nope'`.
  */
 export class SyscallError extends Error {
+  // `declare`: no own property is defined for an absent path or dest, as in node:fs.
   /** The E* name of the error, such as `'ENOENT'`. */
-  readonly code: string;
+  declare readonly code: string;
   /** The error number, negative as in `node:fs` (`-2` for ENOENT). */
-  readonly errno: number;
+  declare readonly errno: number;
   /** The man-page name of the call that failed, such as `'open'`. */
-  readonly syscall: string;
+  declare readonly syscall: string;
   /** The path the call was given, where it had one. */
-  readonly path?: string;
+  declare readonly path?: string;
   /** The second path (rename-like calls, pivot_root). */
-  readonly dest?: string;
+  declare readonly dest?: string;
 
   /**
    * @param errno the error number, positive or negative
@@ -55,11 +57,12 @@ export class SyscallError extends Error {
     if (path !== undefined) message += ` '${path}'`;
     if (dest !== undefined) message += ` -> '${dest}'`;
     super(message);
-    this.errno = -n;
-    this.code = code;
-    this.syscall = syscall;
-    if (path !== undefined) this.path = path;
-    if (dest !== undefined) this.dest = dest;
+    const self = this as { -readonly [K in 'errno' | 'code' | 'syscall' | 'path' | 'dest']?: unknown };
+    self.errno = -n;
+    self.code = code;
+    self.syscall = syscall;
+    if (path !== undefined) self.path = path;
+    if (dest !== undefined) self.dest = dest;
   }
 
   override get name(): string {
@@ -73,14 +76,33 @@ export function pathText(p: string | Uint8Array | undefined): string | undefined
   return Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString();
 }
 
+// Frames inside this package (dist/cjs) are dropped from the front of an
+// error's stack, so it starts where the user called rawsys, for sync calls and
+// for awaited promise calls alike (where V8's async stack trace has the user's
+// frames behind rawsys's resumed helper).
+const ownFrames = `${__dirname}${nodePath.sep}`;
+
+function trimOwnFrames(err: Error): void {
+  const stack = err.stack;
+  if (typeof stack !== 'string' || !stack.includes(ownFrames)) return;
+  const lines = stack.split('\n');
+  let i = lines.findIndex((l) => l.startsWith('    at '));
+  if (i < 0) return;
+  const head = lines.slice(0, i);
+  while (i < lines.length && lines[i].includes(ownFrames)) i++;
+  err.stack = [...head, ...lines.slice(i)].join('\n');
+}
+
 /**
- * Throws a SyscallError for a negative result, with its stack starting at
- * `caller` (the public function), and returns a non-negative one unchanged.
+ * Throws a SyscallError for a negative result, with its stack starting at the
+ * user's call of `caller` (the public function).
  * @internal
  */
 export function fail(r: number, syscall: string, caller: Function, path?: string | Uint8Array, dest?: string): never {
   const err = new SyscallError(r, syscall, pathText(path), dest);
   Error.captureStackTrace(err, caller);
+  if (!/\n {4}at /.test(err.stack ?? '')) Error.captureStackTrace(err); // caller was not on the stack (async)
+  trimOwnFrames(err);
   throw err;
 }
 

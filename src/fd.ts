@@ -59,7 +59,7 @@ export function parseFlags(flags: unknown): number {
 
 /** @internal */
 export function openArgs<R>(fn: (p: string | Uint8Array, f: number, m: number) => R, path: unknown, flags: unknown, mode: unknown): R {
-  return fn(validatePath(path), parseFlags(flags), validateMode(mode));
+  return fn(validatePath(path), parseFlags(flags), validateMode(mode, 'mode', 0o666));
 }
 
 /** @internal */
@@ -67,7 +67,7 @@ export function openatArgs<R>(
   fn: (d: number, p: string | Uint8Array, f: number, m: number) => R, dirfd: unknown, path: unknown, flags: unknown, mode: unknown,
 ): R {
   const d = dirfd === C.AT_FDCWD ? C.AT_FDCWD : validateFd(dirfd, 'dirfd');
-  return fn(d, validatePath(path), parseFlags(flags), validateMode(mode));
+  return fn(d, validatePath(path), parseFlags(flags), validateMode(mode, 'mode', 0o666));
 }
 
 /** @internal */
@@ -449,7 +449,7 @@ export function pipe2(flags?: number): [number, number] {
  */
 export function chmod(path: PathLike, mode: number | string): void {
   const p = validatePath(path);
-  const r = native.chmod(p, validateMode(mode, 'mode', undefined));
+  const r = native.chmod(p, validateMode(mode));
   if (r < 0) fail(r, 'chmod', chmod, p);
 }
 
@@ -459,7 +459,7 @@ export function chmod(path: PathLike, mode: number | string): void {
  * @see https://man7.org/linux/man-pages/man2/fchmod.2.html
  */
 export function fchmod(fd: number, mode: number | string): void {
-  const r = native.fchmod(validateFd(fd), validateMode(mode, 'mode', undefined));
+  const r = native.fchmod(validateFd(fd), validateMode(mode));
   if (r < 0) fail(r, 'fchmod', fchmod);
 }
 

@@ -250,13 +250,13 @@ export async function pipe2(flags?: number): Promise<[number, number]> {
 /** chmod(2) on the threadpool. @see {@link rawsys!chmod} */
 export async function chmod(path: PathLike, mode: number | string): Promise<void> {
   const p = validatePath(path);
-  const r = await native.chmodAsync(p, validateMode(mode, 'mode', undefined));
+  const r = await native.chmodAsync(p, validateMode(mode));
   if (r < 0) fail(r, 'chmod', chmod, p);
 }
 
 /** fchmod(2) on the threadpool. @see {@link rawsys!fchmod} */
 export async function fchmod(fd: number, mode: number | string): Promise<void> {
-  const r = await native.fchmodAsync(validateFd(fd), validateMode(mode, 'mode', undefined));
+  const r = await native.fchmodAsync(validateFd(fd), validateMode(mode));
   if (r < 0) fail(r, 'fchmod', fchmod);
 }
 

@@ -110,9 +110,13 @@ export function validateFlags(value: unknown, name: string, dflt: number): numbe
   return validateInt32(value, name, 0);
 }
 
-/** @internal */
-export function validateMode(value: unknown, name = 'mode', dflt = 0o666): number {
-  if (value === undefined) return dflt;
+/**
+ * A mode: permission bits as a number or an octal string. With no default the
+ * mode is required (chmod), as in node:fs.
+ * @internal
+ */
+export function validateMode(value: unknown, name = 'mode', dflt?: number): number {
+  if (value === undefined && dflt !== undefined) return dflt;
   if (typeof value === 'string') {
     if (!/^[0-7]+$/.test(value)) throw invalidArgValue(name, value, 'must be a 32-bit unsigned integer or an octal string');
     value = parseInt(value, 8);
