@@ -22,12 +22,12 @@ napi_value ThrowRange(napi_env env, const char* msg) {
   return nullptr;
 }
 
+// Hot path: one N-API call for a number (TypeScript has checked it is a safe
+// integer), a second only for a bigint or a wrong type.
 bool GetInt64(napi_env env, napi_value v, int64_t* out) {
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok) return false;
-  if (t == napi_number) {
-    double d;
-    napi_get_value_double(env, v, &d);
+  double d;
+  napi_status st = napi_get_value_double(env, v, &d);
+  if (st == napi_ok) {
     // 2^63 is exactly representable; anything at or beyond it does not fit.
     if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0) || d != (double)(int64_t)d) {
       ThrowRange(env, "integer argument out of range");
@@ -36,9 +36,8 @@ bool GetInt64(napi_env env, napi_value v, int64_t* out) {
     *out = (int64_t)d;
     return true;
   }
-  if (t == napi_bigint) {
-    bool lossless;
-    napi_get_value_bigint_int64(env, v, out, &lossless);
+  bool lossless;
+  if (napi_get_value_bigint_int64(env, v, out, &lossless) == napi_ok) {
     if (!lossless) {
       ThrowRange(env, "bigint argument does not fit in 64 bits");
       return false;
@@ -52,6 +51,12 @@ bool GetInt64(napi_env env, napi_value v, int64_t* out) {
 bool GetView(napi_env env, napi_value v, uint8_t** data, size_t* len) {
   bool is;
   void* p = nullptr;
+  // Node's napi_get_buffer_info accepts any ArrayBufferView and gives its
+  // bytes in one call; the typed-array and DataView paths are the fallback.
+  if (napi_get_buffer_info(env, v, &p, len) == napi_ok) {
+    *data = (uint8_t*)p;
+    return true;
+  }
   if (napi_is_typedarray(env, v, &is) == napi_ok && is) {
     napi_typedarray_type type;
     size_t n;
@@ -271,6 +276,38 @@ napi_value SyncCall(napi_env env, napi_callback_info info) {
   return MakeResult(env, spec, a, r);
 }
 
+// The hot path of read/pread/write/pwrite: (fd, view, offset, length[, pos])
+// decoded with the fewest N-API calls, no signature walk, no Storage. Same
+// checks as Parse: integers exact, the range inside the view. The compact
+// form (fd, view[, pos]) means the whole view and saves two argument reads.
+napi_value FastIoCall(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  size_t argc = 5;
+  void* data;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, &data);
+  const Spec* spec = (const Spec*)data;
+  bool positional = spec->sig[2] != 0;
+  size_t full = positional ? 5 : 4;
+  bool compact = argc < full;
+  if (argc < full - 2) return ThrowType(env, "missing argument");
+  Args a;
+  uint8_t* d;
+  size_t len;
+  if (!GetInt64(env, argv[0], &a.i[0]) || !GetView(env, argv[1], &d, &len)) return nullptr;
+  int64_t off = 0, n = (int64_t)len;
+  if (!compact) {
+    if (!GetInt64(env, argv[2], &off) || !GetInt64(env, argv[3], &n)) return nullptr;
+    if (off < 0 || n < 0 || (uint64_t)off > len || (uint64_t)n > len - (uint64_t)off)
+      return ThrowRange(env, "offset and length must lie within the buffer");
+  }
+  if (positional && !GetInt64(env, argv[compact ? 2 : 4], &a.i[1])) return nullptr;
+  a.data = d + off;
+  a.size = (size_t)n;
+  napi_value out;
+  napi_create_int64(env, spec->fn(a), &out);
+  return out;
+}
+
 struct Req {
   napi_async_work work = nullptr;
   napi_deferred deferred = nullptr;
@@ -345,7 +382,8 @@ void Register(Napi::Env env, Napi::Object exports, const Spec* specs, size_t n) 
     char async_name[64];
     snprintf(async_name, sizeof async_name, "%sAsync", s->name);
     napi_value f;
-    napi_create_function(env, s->name, NAPI_AUTO_LENGTH, SyncCall, (void*)s, &f);
+    bool fast_io = s->ret == kInt && (strcmp(s->sig, "ib") == 0 || strcmp(s->sig, "ibi") == 0);
+    napi_create_function(env, s->name, NAPI_AUTO_LENGTH, fast_io ? FastIoCall : SyncCall, (void*)s, &f);
     exports.Set(s->name, Napi::Value(env, f));
     napi_create_function(env, async_name, NAPI_AUTO_LENGTH, AsyncCall, (void*)s, &f);
     exports.Set(async_name, Napi::Value(env, f));

@@ -82,15 +82,20 @@ export function bufferArgs<R>(
 
 /**
  * pread/pwrite arguments: (fd, buffer, position) or (fd, buffer, offset, length, position).
+ * `compact` (sync only: the native fast path takes it) passes the whole-buffer
+ * form as (fd, buffer, position), two arguments fewer to decode.
  * @internal
  */
 export function positionalArgs<R>(
   fn: (fd: number, b: ArrayBufferView, off: number, len: number, pos: Int) => R,
-  fd: unknown, buffer: unknown, a: unknown, b: unknown, c: unknown, nargs: number,
+  fd: unknown, buffer: unknown, a: unknown, b: unknown, c: unknown, nargs: number, compact = false,
 ): R {
   const f = validateFd(fd);
   const buf = validateView(buffer, 'buffer');
-  if (nargs <= 3) return fn(f, buf, 0, buf.byteLength, validatePosition(a));
+  if (nargs <= 3) {
+    const pos = validatePosition(a);
+    return compact ? (fn as unknown as (fd: number, b: ArrayBufferView, pos: Int) => R)(f, buf, pos) : fn(f, buf, 0, buf.byteLength, pos);
+  }
   const [off, len] = validateRange(buf, a, b);
   return fn(f, buf, off, len, validatePosition(c));
 }
@@ -280,7 +285,7 @@ export function read(fd: number, buffer: ArrayBufferView, offset?: number, lengt
 export function pread(fd: number, buffer: ArrayBufferView, position: Int): number;
 export function pread(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: Int): number;
 export function pread(fd: number, buffer: ArrayBufferView, a: Int, b?: number, c?: Int): number {
-  const r = positionalArgs(native.pread, fd, buffer, a, b, c, arguments.length);
+  const r = positionalArgs(native.pread, fd, buffer, a, b, c, arguments.length, true);
   return r < 0 ? fail(r, 'pread', pread) : r;
 }
 
@@ -312,8 +317,8 @@ export function pwrite(fd: number, buffer: ArrayBufferView, offset: number, leng
 export function pwrite(fd: number, data: string, position: Int, encoding?: BufferEncoding): number;
 export function pwrite(fd: number, data: ArrayBufferView | string, a: Int, b?: number | BufferEncoding, c?: Int): number {
   const r = typeof data === 'string'
-    ? positionalArgs(native.pwrite, fd, dataArg(data, b), a, undefined, undefined, 3)
-    : positionalArgs(native.pwrite, fd, data, a, b, c, arguments.length);
+    ? positionalArgs(native.pwrite, fd, dataArg(data, b), a, undefined, undefined, 3, true)
+    : positionalArgs(native.pwrite, fd, data, a, b, c, arguments.length, true);
   return r < 0 ? fail(r, 'pwrite', pwrite) : r;
 }
 
