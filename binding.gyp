@@ -8,8 +8,10 @@
         "native/constants.cc",
         "native/dispatch.cc",
         "native/fd.cc",
+        "native/plan.cc",
         "native/runtime.cc",
         "native/syscall.cc",
+        "native/wait.cc",
         "native/xattr.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -108,6 +108,8 @@ void InitXattr(Napi::Env env, Napi::Object exports);
 void InitSyscall(Napi::Env env, Napi::Object exports);
 void InitConstants(Napi::Env env, Napi::Object exports);
 void InitBlocking(Napi::Env env, Napi::Object exports);
+void InitPlan(Napi::Env env, Napi::Object exports);
+void InitWait(Napi::Env env, Napi::Object exports);
 
 // Backstop errors with Node's codes. Return nullptr so callers can `return`.
 napi_value ThrowType(napi_env env, const char* msg);

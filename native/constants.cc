@@ -11,6 +11,26 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 #include <linux/limits.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <linux/sched.h>
+#include <sys/wait.h>
+#include <sys/resource.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <linux/capability.h>
+
+// glibc declares the waitid idtypes as enum members, not macros: make them
+// visible to the #ifdef of constants.gen.h (a macro naming itself expands to
+// the enum member). P_PIDFD joined the enum in glibc 2.36.
+#ifndef P_ALL
+#define P_ALL P_ALL
+#define P_PID P_PID
+#define P_PGID P_PGID
+#endif
+#if !defined(P_PIDFD) && __GLIBC_PREREQ(2, 36)
+#define P_PIDFD P_PIDFD
+#endif
 
 namespace rawsys {
 

@@ -1845,3 +1845,405 @@ K(SYS_write)
 #ifdef SYS_writev
 K(SYS_writev)
 #endif
+#ifdef WNOHANG
+K(WNOHANG)
+#endif
+#ifdef WUNTRACED
+K(WUNTRACED)
+#endif
+#ifdef WCONTINUED
+K(WCONTINUED)
+#endif
+#ifdef WEXITED
+K(WEXITED)
+#endif
+#ifdef WSTOPPED
+K(WSTOPPED)
+#endif
+#ifdef WNOWAIT
+K(WNOWAIT)
+#endif
+#ifdef P_ALL
+K(P_ALL)
+#endif
+#ifdef P_PID
+K(P_PID)
+#endif
+#ifdef P_PGID
+K(P_PGID)
+#endif
+#ifdef P_PIDFD
+K(P_PIDFD)
+#endif
+#ifdef CLOSE_RANGE_CLOEXEC
+K(CLOSE_RANGE_CLOEXEC)
+#endif
+#ifdef CLOSE_RANGE_UNSHARE
+K(CLOSE_RANGE_UNSHARE)
+#endif
+#ifdef CLONE_NEWNS
+K(CLONE_NEWNS)
+#endif
+#ifdef CLONE_NEWUTS
+K(CLONE_NEWUTS)
+#endif
+#ifdef CLONE_NEWIPC
+K(CLONE_NEWIPC)
+#endif
+#ifdef CLONE_NEWUSER
+K(CLONE_NEWUSER)
+#endif
+#ifdef CLONE_NEWPID
+K(CLONE_NEWPID)
+#endif
+#ifdef CLONE_NEWNET
+K(CLONE_NEWNET)
+#endif
+#ifdef CLONE_NEWCGROUP
+K(CLONE_NEWCGROUP)
+#endif
+#ifdef CLONE_NEWTIME
+K(CLONE_NEWTIME)
+#endif
+#ifdef CLONE_FILES
+K(CLONE_FILES)
+#endif
+#ifdef CLONE_FS
+K(CLONE_FS)
+#endif
+#ifdef CLONE_SYSVSEM
+K(CLONE_SYSVSEM)
+#endif
+#ifdef CLONE_PIDFD
+K(CLONE_PIDFD)
+#endif
+#ifdef CLONE_INTO_CGROUP
+K(CLONE_INTO_CGROUP)
+#endif
+#ifdef RLIMIT_AS
+K(RLIMIT_AS)
+#endif
+#ifdef RLIMIT_CORE
+K(RLIMIT_CORE)
+#endif
+#ifdef RLIMIT_CPU
+K(RLIMIT_CPU)
+#endif
+#ifdef RLIMIT_DATA
+K(RLIMIT_DATA)
+#endif
+#ifdef RLIMIT_FSIZE
+K(RLIMIT_FSIZE)
+#endif
+#ifdef RLIMIT_LOCKS
+K(RLIMIT_LOCKS)
+#endif
+#ifdef RLIMIT_MEMLOCK
+K(RLIMIT_MEMLOCK)
+#endif
+#ifdef RLIMIT_MSGQUEUE
+K(RLIMIT_MSGQUEUE)
+#endif
+#ifdef RLIMIT_NICE
+K(RLIMIT_NICE)
+#endif
+#ifdef RLIMIT_NOFILE
+K(RLIMIT_NOFILE)
+#endif
+#ifdef RLIMIT_NPROC
+K(RLIMIT_NPROC)
+#endif
+#ifdef RLIMIT_RSS
+K(RLIMIT_RSS)
+#endif
+#ifdef RLIMIT_RTPRIO
+K(RLIMIT_RTPRIO)
+#endif
+#ifdef RLIMIT_RTTIME
+K(RLIMIT_RTTIME)
+#endif
+#ifdef RLIMIT_SIGPENDING
+K(RLIMIT_SIGPENDING)
+#endif
+#ifdef RLIMIT_STACK
+K(RLIMIT_STACK)
+#endif
+#ifdef RLIMIT_NLIMITS
+K(RLIMIT_NLIMITS)
+#endif
+#ifdef CAP_AUDIT_CONTROL
+K(CAP_AUDIT_CONTROL)
+#endif
+#ifdef CAP_AUDIT_READ
+K(CAP_AUDIT_READ)
+#endif
+#ifdef CAP_AUDIT_WRITE
+K(CAP_AUDIT_WRITE)
+#endif
+#ifdef CAP_BLOCK_SUSPEND
+K(CAP_BLOCK_SUSPEND)
+#endif
+#ifdef CAP_BPF
+K(CAP_BPF)
+#endif
+#ifdef CAP_CHECKPOINT_RESTORE
+K(CAP_CHECKPOINT_RESTORE)
+#endif
+#ifdef CAP_CHOWN
+K(CAP_CHOWN)
+#endif
+#ifdef CAP_DAC_OVERRIDE
+K(CAP_DAC_OVERRIDE)
+#endif
+#ifdef CAP_DAC_READ_SEARCH
+K(CAP_DAC_READ_SEARCH)
+#endif
+#ifdef CAP_FOWNER
+K(CAP_FOWNER)
+#endif
+#ifdef CAP_FSETID
+K(CAP_FSETID)
+#endif
+#ifdef CAP_IPC_LOCK
+K(CAP_IPC_LOCK)
+#endif
+#ifdef CAP_IPC_OWNER
+K(CAP_IPC_OWNER)
+#endif
+#ifdef CAP_KILL
+K(CAP_KILL)
+#endif
+#ifdef CAP_LAST_CAP
+K(CAP_LAST_CAP)
+#endif
+#ifdef CAP_LEASE
+K(CAP_LEASE)
+#endif
+#ifdef CAP_LINUX_IMMUTABLE
+K(CAP_LINUX_IMMUTABLE)
+#endif
+#ifdef CAP_MAC_ADMIN
+K(CAP_MAC_ADMIN)
+#endif
+#ifdef CAP_MAC_OVERRIDE
+K(CAP_MAC_OVERRIDE)
+#endif
+#ifdef CAP_MKNOD
+K(CAP_MKNOD)
+#endif
+#ifdef CAP_NET_ADMIN
+K(CAP_NET_ADMIN)
+#endif
+#ifdef CAP_NET_BIND_SERVICE
+K(CAP_NET_BIND_SERVICE)
+#endif
+#ifdef CAP_NET_BROADCAST
+K(CAP_NET_BROADCAST)
+#endif
+#ifdef CAP_NET_RAW
+K(CAP_NET_RAW)
+#endif
+#ifdef CAP_PERFMON
+K(CAP_PERFMON)
+#endif
+#ifdef CAP_SETFCAP
+K(CAP_SETFCAP)
+#endif
+#ifdef CAP_SETGID
+K(CAP_SETGID)
+#endif
+#ifdef CAP_SETPCAP
+K(CAP_SETPCAP)
+#endif
+#ifdef CAP_SETUID
+K(CAP_SETUID)
+#endif
+#ifdef CAP_SYSLOG
+K(CAP_SYSLOG)
+#endif
+#ifdef CAP_SYS_ADMIN
+K(CAP_SYS_ADMIN)
+#endif
+#ifdef CAP_SYS_BOOT
+K(CAP_SYS_BOOT)
+#endif
+#ifdef CAP_SYS_CHROOT
+K(CAP_SYS_CHROOT)
+#endif
+#ifdef CAP_SYS_MODULE
+K(CAP_SYS_MODULE)
+#endif
+#ifdef CAP_SYS_NICE
+K(CAP_SYS_NICE)
+#endif
+#ifdef CAP_SYS_PACCT
+K(CAP_SYS_PACCT)
+#endif
+#ifdef CAP_SYS_PTRACE
+K(CAP_SYS_PTRACE)
+#endif
+#ifdef CAP_SYS_RAWIO
+K(CAP_SYS_RAWIO)
+#endif
+#ifdef CAP_SYS_RESOURCE
+K(CAP_SYS_RESOURCE)
+#endif
+#ifdef CAP_SYS_TIME
+K(CAP_SYS_TIME)
+#endif
+#ifdef CAP_SYS_TTY_CONFIG
+K(CAP_SYS_TTY_CONFIG)
+#endif
+#ifdef CAP_WAKE_ALARM
+K(CAP_WAKE_ALARM)
+#endif
+#ifdef MS_RDONLY
+K(MS_RDONLY)
+#endif
+#ifdef MS_NOSUID
+K(MS_NOSUID)
+#endif
+#ifdef MS_NODEV
+K(MS_NODEV)
+#endif
+#ifdef MS_NOEXEC
+K(MS_NOEXEC)
+#endif
+#ifdef MS_SYNCHRONOUS
+K(MS_SYNCHRONOUS)
+#endif
+#ifdef MS_REMOUNT
+K(MS_REMOUNT)
+#endif
+#ifdef MS_MANDLOCK
+K(MS_MANDLOCK)
+#endif
+#ifdef MS_DIRSYNC
+K(MS_DIRSYNC)
+#endif
+#ifdef MS_NOSYMFOLLOW
+K(MS_NOSYMFOLLOW)
+#endif
+#ifdef MS_NOATIME
+K(MS_NOATIME)
+#endif
+#ifdef MS_NODIRATIME
+K(MS_NODIRATIME)
+#endif
+#ifdef MS_BIND
+K(MS_BIND)
+#endif
+#ifdef MS_MOVE
+K(MS_MOVE)
+#endif
+#ifdef MS_REC
+K(MS_REC)
+#endif
+#ifdef MS_SILENT
+K(MS_SILENT)
+#endif
+#ifdef MS_POSIXACL
+K(MS_POSIXACL)
+#endif
+#ifdef MS_UNBINDABLE
+K(MS_UNBINDABLE)
+#endif
+#ifdef MS_PRIVATE
+K(MS_PRIVATE)
+#endif
+#ifdef MS_SLAVE
+K(MS_SLAVE)
+#endif
+#ifdef MS_SHARED
+K(MS_SHARED)
+#endif
+#ifdef MS_RELATIME
+K(MS_RELATIME)
+#endif
+#ifdef MS_STRICTATIME
+K(MS_STRICTATIME)
+#endif
+#ifdef MS_LAZYTIME
+K(MS_LAZYTIME)
+#endif
+#ifdef MNT_FORCE
+K(MNT_FORCE)
+#endif
+#ifdef MNT_DETACH
+K(MNT_DETACH)
+#endif
+#ifdef MNT_EXPIRE
+K(MNT_EXPIRE)
+#endif
+#ifdef UMOUNT_NOFOLLOW
+K(UMOUNT_NOFOLLOW)
+#endif
+#ifdef PR_SET_PDEATHSIG
+K(PR_SET_PDEATHSIG)
+#endif
+#ifdef PR_GET_PDEATHSIG
+K(PR_GET_PDEATHSIG)
+#endif
+#ifdef PR_SET_NAME
+K(PR_SET_NAME)
+#endif
+#ifdef PR_GET_NAME
+K(PR_GET_NAME)
+#endif
+#ifdef PR_SET_NO_NEW_PRIVS
+K(PR_SET_NO_NEW_PRIVS)
+#endif
+#ifdef PR_GET_NO_NEW_PRIVS
+K(PR_GET_NO_NEW_PRIVS)
+#endif
+#ifdef PR_SET_KEEPCAPS
+K(PR_SET_KEEPCAPS)
+#endif
+#ifdef PR_GET_KEEPCAPS
+K(PR_GET_KEEPCAPS)
+#endif
+#ifdef PR_SET_CHILD_SUBREAPER
+K(PR_SET_CHILD_SUBREAPER)
+#endif
+#ifdef PR_GET_CHILD_SUBREAPER
+K(PR_GET_CHILD_SUBREAPER)
+#endif
+#ifdef PR_CAPBSET_READ
+K(PR_CAPBSET_READ)
+#endif
+#ifdef PR_CAPBSET_DROP
+K(PR_CAPBSET_DROP)
+#endif
+#ifdef PR_CAP_AMBIENT
+K(PR_CAP_AMBIENT)
+#endif
+#ifdef PR_CAP_AMBIENT_IS_SET
+K(PR_CAP_AMBIENT_IS_SET)
+#endif
+#ifdef PR_CAP_AMBIENT_RAISE
+K(PR_CAP_AMBIENT_RAISE)
+#endif
+#ifdef PR_CAP_AMBIENT_LOWER
+K(PR_CAP_AMBIENT_LOWER)
+#endif
+#ifdef PR_CAP_AMBIENT_CLEAR_ALL
+K(PR_CAP_AMBIENT_CLEAR_ALL)
+#endif
+#ifdef PR_SET_DUMPABLE
+K(PR_SET_DUMPABLE)
+#endif
+#ifdef PR_GET_DUMPABLE
+K(PR_GET_DUMPABLE)
+#endif
+#ifdef PR_SET_SECCOMP
+K(PR_SET_SECCOMP)
+#endif
+#ifdef PR_GET_SECCOMP
+K(PR_GET_SECCOMP)
+#endif
+#ifdef PR_SET_SECUREBITS
+K(PR_SET_SECUREBITS)
+#endif
+#ifdef PR_GET_SECUREBITS
+K(PR_GET_SECUREBITS)
+#endif

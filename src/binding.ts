@@ -86,6 +86,12 @@ export interface Native {
   syscall(nr: number, ...args: unknown[]): bigint | number;
   syscallAsync(nr: number, ...args: unknown[]): Promise<bigint | number>;
 
+  spawn(flags: number | bigint, records: BigInt64Array, strings: (string | Uint8Array)[], options: BigInt64Array,
+    maps: [string, string, string]): [number, number, number, number];
+  execve(path: PathArg, argv: string[], env: string[]): number;
+  wait(kind: number, idtype: number, id: number, options: number, record: Float64Array): number;
+  waitAsync(kind: number, idtype: number, id: number, options: number, record: Float64Array): Promise<number>;
+
   flockWait(fd: number, op: number): [WaitResult, WaitHandle];
   lockWait(fd: number, cmd: number, rec: BigInt64Array): [WaitResult, WaitHandle];
   cancelWait(handle: WaitHandle): boolean;
@@ -99,7 +105,10 @@ function load(): Native {
   const root = path.join(__dirname, '..', '..');
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
-  return nodeGypBuild(root) as Native;
+  // A plain copy: the addon's own exports object gets its properties through
+  // N-API one by one and ends up in V8's slow dictionary mode; the copy is a
+  // fast-mode object, so every native.x lookup on the hot path is cheap.
+  return { ...(nodeGypBuild(root) as Native) };
 }
 
 /** @internal The loaded addon. */

@@ -15,6 +15,9 @@ export {
   getxattr, lgetxattr, fgetxattr, listxattr, llistxattr, flistxattr, setxattr, lsetxattr, fsetxattr,
   removexattr, lremovexattr, fremovexattr,
 } from './xattr';
+export { fork, clone, execve, waitpid, wait4, waitid } from './process';
+export type { Child, CloneOptions, IdMapping, WaitStatus, Wait4Status, Rusage } from './process';
+export type { Step, Signal, Capability } from './plan';
 export { syscall } from './syscall';
 export type { SyscallArg } from './syscall';
 export { SyscallError, AbortError } from './errors';

@@ -11,6 +11,7 @@ import {
   STAT_FIELDS, StatOptions, statBigint, vectorArgs,
 } from './fd';
 import { flockOp, Lock, lockArgs, LockResult, lockResult } from './locks';
+import { decode, Wait4Status, WaitStatus, waitidTarget, waitOptions, waitPid } from './process';
 import { syscallArgs, SyscallArg, syscallName } from './syscall';
 import {
   PathLike, validateAbortSignal, validateFd, validateFlags, validateId, validateMode, validateName, validateObject,
@@ -364,7 +365,39 @@ export async function syscall(number: number, ...args: SyscallArg[]): Promise<bi
   return typeof r === 'number' ? fail(r, syscallName(n), syscall) : r;
 }
 
+/**
+ * waitpid(2) without blocking any thread: waits on a pidfd (Linux 5.3) with
+ * the event loop, then reaps. Reports termination only (WUNTRACED and
+ * WCONTINUED states are not signalled through a pidfd); with WNOHANG it
+ * resolves at once. A pending wait keeps the event loop alive.
+ * @see {@link rawsys!waitpid}
+ */
+export async function waitpid(pid: number, options?: number): Promise<WaitStatus | null> {
+  const rec = new Float64Array(13);
+  const r = await native.waitAsync(0, 0, waitPid(pid), waitOptions(options, 0), rec);
+  if (r < 0) fail(r, 'waitpid', waitpid);
+  return r === 0 ? null : decode(rec, false);
+}
+
+/** wait4(2) on a pidfd with the event loop, with resource usage. @see {@link rawsys!wait4} */
+export async function wait4(pid: number, options?: number): Promise<Wait4Status | null> {
+  const rec = new Float64Array(13);
+  const r = await native.waitAsync(0, 0, waitPid(pid), waitOptions(options, 0), rec);
+  if (r < 0) fail(r, 'wait4', wait4);
+  return r === 0 ? null : (decode(rec, true) as Wait4Status);
+}
+
+/** waitid(2) (P_PID or P_PIDFD) on a pidfd with the event loop. @see {@link rawsys!waitid} */
+export async function waitid(idtype: number, id: number, options?: number): Promise<Wait4Status | null> {
+  const [t, i] = waitidTarget(idtype, id);
+  const rec = new Float64Array(13);
+  const r = await native.waitAsync(1, t, i, waitOptions(options, C.WEXITED), rec);
+  if (r < 0) fail(r, 'waitid', waitid);
+  return r === 0 ? null : (decode(rec, true) as Wait4Status);
+}
+
 export { SyscallError, AbortError } from './errors';
 export type { Lock, LockResult, LockType } from './locks';
 export type { Stat, StatOptions, OpenFlags } from './fd';
 export type { PathLike } from './validate';
+export type { WaitStatus, Wait4Status, Rusage } from './process';

@@ -1,0 +1,615 @@
+// Child plans: fork/clone that never return into JavaScript in the child.
+//
+// Node's V8 heap is mapped MADV_DONTFORK, so a child that touches JS after a
+// bare fork() segfaults. Instead TypeScript compiles a list of steps into a
+// flat record array (8 int64 words a step, strings by index into a table);
+// this file resolves it into Step structs with real pointers, in the parent,
+// before the clone. The child then runs ChildMain: raw syscalls only (see
+// rawcall.h), no allocation, no locks, no libc state, ending in execve or
+// exit_group. A failing step writes {step index, errno} to a close-on-exec
+// pipe and exits 127; the parent reads that pipe until EOF (exec closed it)
+// and, on failure, reaps the child before reporting — Go's forkExec protocol.
+//
+// Creation, cheapest first:
+//  - clone(CLONE_VM|CLONE_VFORK) on a stack of our own when the plan needs
+//    nothing from the parent: no page tables copied, whatever the heap size;
+//    the parent thread is suspended until the child execs or exits.
+//  - clone3 (Linux 5.3) without CLONE_VM when the parent must act while the
+//    child waits (writing user-namespace uid/gid maps) or for
+//    CLONE_INTO_CGROUP (5.7); raw clone when clone3 is missing (ENOSYS).
+// CLONE_PIDFD (5.2) is always asked for; on older kernels pidfd is -1.
+//
+// Signals: the parent blocks every signal around the clone so that no Node
+// handler can run in the child; the child resets every disposition to the
+// default (as libuv's spawn does) and sets the plan's mask just before execve.
+#include "common.h"
+#include "rawcall.h"
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+namespace rawsys {
+namespace {
+
+// Step opcodes: mirrored by the Op enum in src/plan.ts.
+enum Op : int64_t {
+  kDup2 = 1,        // old, new
+  kClose,           // fd
+  kCloseRange,      // first, last, flags
+  kChdir,           // s:path
+  kFchdir,          // fd
+  kSetsid,          //
+  kSetpgid,         // pid, pgid
+  kSethostname,     // s:name
+  kUnshare,         // flags
+  kSetns,           // fd, nstype
+  kMount,           // s:source|-1, s:target, s:fstype|-1, flags, s:data|-1
+  kUmount2,         // s:target, flags
+  kPivotRoot,       // s:new_root, s:put_old
+  kChroot,          // s:path
+  kSetgroups,       // b:gids (uint32 array)
+  kSetresgid,       // r, e, s
+  kSetresuid,       // r, e, s
+  kPrctl,           // option, a2, a3, a4, a5  (a2 may be s: for PR_SET_NAME, flagged by w[7])
+  kCapBsetDrop,     // cap
+  kCapset,          // eff lo, eff hi, perm lo, perm hi, inh lo, inh hi (32-bit halves)
+  kCapAmbientRaise, // cap
+  kSetrlimit,       // resource, soft, hard  (-1 = infinity)
+  kSigmask,         // set (64-bit mask of signals 1..64) applied before execve
+  kWrite,           // fd, b:bytes
+  kKill,            // pid, sig
+  kExecve,          // s:path, argv start, argv count, env start, env count
+  kExit,            // code
+  kOpCount,
+};
+
+struct Step {
+  int64_t w[8];
+  const char* s[3];  // resolved strings
+  const void* b;     // resolved byte buffer
+  size_t blen;
+  char* const* argv;  // execve
+  char* const* envp;
+};
+
+struct Plan {
+  Step* steps = nullptr;
+  int n = 0;
+  int errfd = -1;   // write end of the error pipe
+  int syncfd = -1;  // read end of the go-ahead pipe, or -1
+  uint64_t sigmask = 0;
+};
+
+struct KSigaction {
+  void* handler;
+  unsigned long flags;
+  void* restorer;
+  uint64_t mask;
+};
+
+struct CapHeader {
+  uint32_t version;
+  int pid;
+};
+struct CapData {
+  uint32_t effective, permitted, inheritable;
+};
+
+[[noreturn]] void ChildFail(const Plan* p, int step, long err) {
+  int32_t msg[2] = {step, (int32_t)-err};
+  raw::Call(SYS_write, p->errfd, msg, sizeof msg);
+  raw::Call(SYS_exit_group, 127);
+  __builtin_unreachable();
+}
+
+long CloseRange(unsigned first, unsigned last, unsigned flags) {
+#ifdef SYS_close_range
+  long r = raw::Call(SYS_close_range, first, last, flags);
+  if (r != -ENOSYS) return r;
+#endif
+  if (flags != 0) return -EINVAL;  // CLOSE_RANGE_CLOEXEC needs the syscall (5.11)
+  struct rlimit64 {
+    uint64_t cur, max;
+  } rl;
+  if (raw::Call(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, &rl) < 0) rl.cur = 65536;
+  uint64_t end = last < rl.cur ? last : rl.cur - 1;
+  for (uint64_t fd = first; fd <= end; fd++) raw::Call(SYS_close, fd);
+  return 0;
+}
+
+long RunStep(const Plan* p, const Step& st) {
+  const int64_t* w = st.w;
+  switch (w[0]) {
+    case kDup2:
+      if (w[1] == w[2]) return raw::Call(SYS_fcntl, w[1], F_SETFD, 0);  // keep it across exec
+      return raw::Call(SYS_dup3, w[1], w[2], 0);
+    case kClose: return raw::Call(SYS_close, w[1]);
+    case kCloseRange: {
+      // Never close the error pipe: it reports execve's own failure.
+      unsigned first = (unsigned)w[1], last = (unsigned)w[2];
+      unsigned e = (unsigned)p->errfd;
+      if (e >= first && e <= last) {
+        long r = e > first ? CloseRange(first, e - 1, (unsigned)w[3]) : 0;
+        if (r < 0) return r;
+        return e < last ? CloseRange(e + 1, last, (unsigned)w[3]) : 0;
+      }
+      return CloseRange(first, last, (unsigned)w[3]);
+    }
+    case kChdir: return raw::Call(SYS_chdir, st.s[0]);
+    case kFchdir: return raw::Call(SYS_fchdir, w[1]);
+    case kSetsid: return raw::Call(SYS_setsid);
+    case kSetpgid: return raw::Call(SYS_setpgid, w[1], w[2]);
+    case kSethostname: return raw::Call(SYS_sethostname, st.s[0], strlen(st.s[0]));
+    case kUnshare: return raw::Call(SYS_unshare, w[1]);
+    case kSetns: return raw::Call(SYS_setns, w[1], w[2]);
+    case kMount: return raw::Call(SYS_mount, st.s[0], st.s[1], st.s[2], w[4], (const void*)st.b);
+    case kUmount2: return raw::Call(SYS_umount2, st.s[0], w[2]);
+    case kPivotRoot: return raw::Call(SYS_pivot_root, st.s[0], st.s[1]);
+    case kChroot: return raw::Call(SYS_chroot, st.s[0]);
+    case kSetgroups: return raw::Call(SYS_setgroups, st.blen / sizeof(uint32_t), st.b);
+    case kSetresgid: return raw::Call(SYS_setresgid, w[1], w[2], w[3]);
+    case kSetresuid: return raw::Call(SYS_setresuid, w[1], w[2], w[3]);
+    case kPrctl:
+      if (w[7]) return raw::Call(SYS_prctl, w[1], st.s[0], w[3], w[4], w[5]);
+      return raw::Call(SYS_prctl, w[1], w[2], w[3], w[4], w[5]);
+    case kCapBsetDrop: return raw::Call(SYS_prctl, PR_CAPBSET_DROP, w[1], 0, 0, 0);
+    case kCapset: {
+      CapHeader h = {0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0};
+      CapData d[2] = {{(uint32_t)w[1], (uint32_t)w[3], (uint32_t)w[5]}, {(uint32_t)w[2], (uint32_t)w[4], (uint32_t)w[6]}};
+      return raw::Call(SYS_capset, &h, d);
+    }
+    case kCapAmbientRaise: return raw::Call(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, w[1], 0, 0);
+    case kSetrlimit: {
+      struct {
+        uint64_t cur, max;
+      } rl = {(uint64_t)w[2], (uint64_t)w[3]};
+      return raw::Call(SYS_prlimit64, 0, w[1], &rl, 0);
+    }
+    case kSigmask: return 0;  // applied right before execve
+    case kWrite: {
+      const char* b = (const char*)st.b;
+      size_t left = st.blen;
+      while (left > 0) {
+        long r = raw::Call(SYS_write, w[1], b, left);
+        if (r == -EINTR) continue;
+        if (r < 0) return r;
+        b += r;
+        left -= (size_t)r;
+      }
+      return 0;
+    }
+    case kKill: return raw::Call(SYS_kill, w[1], w[2]);
+    case kExecve: {
+      uint64_t mask = p->sigmask;
+      raw::Call(SYS_rt_sigprocmask, SIG_SETMASK, &mask, 0, sizeof mask);
+      long r = raw::Call(SYS_execve, st.s[0], st.argv, st.envp);
+      uint64_t all = ~0ULL;
+      raw::Call(SYS_rt_sigprocmask, SIG_SETMASK, &all, 0, sizeof all);
+      return r;
+    }
+    case kExit: raw::Call(SYS_exit_group, w[1]); return 0;
+    default: return -EINVAL;
+  }
+}
+
+// The child. Runs on a stack of its own (vfork path) or on a copy of the
+// parent's (fork path). Async-signal-safe throughout.
+int ChildMain(void* arg) {
+  const Plan* p = (const Plan*)arg;
+  // Every signal is blocked (inherited from the parent's clone window).
+  // Default dispositions for all, so no handler of Node's can ever run here.
+  KSigaction dfl = {(void*)SIG_DFL, 0, nullptr, 0};
+  for (int sig = 1; sig <= 64; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    raw::Call(SYS_rt_sigaction, sig, &dfl, 0, 8);
+  }
+  if (p->syncfd >= 0) {
+    // Wait until the parent has done its part (uid/gid maps); EOF without a
+    // byte means the parent gave up.
+    char c;
+    long r;
+    do r = raw::Call(SYS_read, p->syncfd, &c, 1);
+    while (r == -EINTR);
+    if (r != 1) raw::Call(SYS_exit_group, 127);
+    raw::Call(SYS_close, p->syncfd);
+  }
+  for (int k = 0; k < p->n; k++) {
+    long r;
+    do r = RunStep(p, p->steps[k]);
+    while (r == -EINTR && p->steps[k].w[0] != kClose);
+    if (r < 0) ChildFail(p, k, r);
+  }
+  raw::Call(SYS_exit_group, 0);
+  return 0;
+}
+
+// Resolves string/buffer indexes of every step into pointers. The strings
+// live in `arena` (one allocation), which outlives the clone.
+struct Strings {
+  char* arena = nullptr;
+  const char** ptr = nullptr;
+  size_t* len = nullptr;
+  uint32_t n = 0;
+  char** vecs = nullptr;  // argv/envp arrays for execve steps
+  ~Strings() {
+    free(arena);
+    free(ptr);
+    free(len);
+    free(vecs);
+  }
+};
+
+bool LoadStrings(napi_env env, napi_value arr, Strings& t) {
+  bool is;
+  if (napi_is_array(env, arr, &is) != napi_ok || !is) return ThrowType(env, "plan strings must be an array"), false;
+  napi_get_array_length(env, arr, &t.n);
+  t.ptr = (const char**)calloc(t.n + 1, sizeof(char*));
+  t.len = (size_t*)calloc(t.n + 1, sizeof(size_t));
+  if (!t.ptr || !t.len) return ThrowRange(env, "out of memory"), false;
+  size_t total = 0;
+  for (uint32_t k = 0; k < t.n; k++) {
+    napi_value v;
+    napi_get_element(env, arr, k, &v);
+    napi_valuetype ty;
+    napi_typeof(env, v, &ty);
+    size_t n = 0;
+    if (ty == napi_string) {
+      napi_get_value_string_utf8(env, v, nullptr, 0, &n);
+    } else {
+      uint8_t* d;
+      if (!GetView(env, v, &d, &n)) return false;
+    }
+    t.len[k] = n;
+    total += n + 1;
+  }
+  t.arena = (char*)malloc(total ? total : 1);
+  if (!t.arena) return ThrowRange(env, "out of memory"), false;
+  char* at = t.arena;
+  for (uint32_t k = 0; k < t.n; k++) {
+    napi_value v;
+    napi_get_element(env, arr, k, &v);
+    napi_valuetype ty;
+    napi_typeof(env, v, &ty);
+    if (ty == napi_string) {
+      size_t n;
+      napi_get_value_string_utf8(env, v, at, t.len[k] + 1, &n);
+    } else {
+      uint8_t* d;
+      size_t n;
+      GetView(env, v, &d, &n);
+      memcpy(at, d, n);
+      at[n] = 0;
+    }
+    t.ptr[k] = at;
+    at += t.len[k] + 1;
+  }
+  return true;
+}
+
+bool ResolveSteps(napi_env env, const int64_t* w, size_t nrec, Strings& t, Step* steps) {
+  auto str = [&](int64_t idx, const char** out) -> bool {
+    if (idx == -1) {
+      *out = nullptr;
+      return true;
+    }
+    if (idx < 0 || (uint64_t)idx >= t.n) return ThrowRange(env, "plan: string index out of range"), false;
+    *out = t.ptr[idx];
+    return true;
+  };
+  size_t nvec = 0;
+  for (size_t k = 0; k < nrec; k++)
+    if (w[k * 8] == kExecve) nvec += (size_t)(w[k * 8 + 3] + 1 + w[k * 8 + 5] + 1);
+  if (nvec) {
+    t.vecs = (char**)calloc(nvec, sizeof(char*));
+    if (!t.vecs) return ThrowRange(env, "out of memory"), false;
+  }
+  size_t vecat = 0;
+  for (size_t k = 0; k < nrec; k++) {
+    Step& st = steps[k];
+    memset(&st, 0, sizeof st);
+    memcpy(st.w, w + k * 8, sizeof st.w);
+    const int64_t* x = st.w;
+    if (x[0] <= 0 || x[0] >= kOpCount) return ThrowRange(env, "plan: unknown step"), false;
+    switch (x[0]) {
+      case kChdir:
+      case kSethostname:
+      case kChroot:
+        if (!str(x[1], &st.s[0]) || !st.s[0]) return ThrowRange(env, "plan: missing path"), false;
+        break;
+      case kMount:
+        if (!str(x[1], &st.s[0]) || !str(x[2], &st.s[1]) || !str(x[3], &st.s[2])) return false;
+        if (!st.s[1]) return ThrowRange(env, "plan: mount needs a target"), false;
+        if (x[5] != -1) {
+          const char* data;
+          if (!str(x[5], &data)) return false;
+          st.b = data;
+        }
+        break;
+      case kUmount2:
+        if (!str(x[1], &st.s[0]) || !st.s[0]) return ThrowRange(env, "plan: missing path"), false;
+        break;
+      case kPivotRoot:
+        if (!str(x[1], &st.s[0]) || !str(x[2], &st.s[1]) || !st.s[0] || !st.s[1])
+          return ThrowRange(env, "plan: missing path"), false;
+        break;
+      case kSetgroups:
+      case kWrite: {
+        int64_t idx = x[0] == kWrite ? x[2] : x[1];
+        if (idx < 0 || (uint64_t)idx >= t.n) return ThrowRange(env, "plan: buffer index out of range"), false;
+        st.b = t.ptr[idx];
+        st.blen = t.len[idx];
+        break;
+      }
+      case kPrctl:
+        if (x[7] && (!str(x[2], &st.s[0]) || !st.s[0])) return false;
+        break;
+      case kExecve: {
+        if (!str(x[1], &st.s[0]) || !st.s[0]) return ThrowRange(env, "plan: execve needs a path"), false;
+        int64_t as = x[2], an = x[3], es = x[4], en = x[5];
+        if (as < 0 || an < 0 || es < 0 || en < 0 || (uint64_t)(as + an) > t.n || (uint64_t)(es + en) > t.n)
+          return ThrowRange(env, "plan: execve vector out of range"), false;
+        char** argv = t.vecs + vecat;
+        for (int64_t i = 0; i < an; i++) argv[i] = (char*)t.ptr[as + i];
+        argv[an] = nullptr;
+        vecat += (size_t)an + 1;
+        char** envp = t.vecs + vecat;
+        for (int64_t i = 0; i < en; i++) envp[i] = (char*)t.ptr[es + i];
+        envp[en] = nullptr;
+        vecat += (size_t)en + 1;
+        st.argv = argv;
+        st.envp = envp;
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return true;
+}
+
+long WriteFile(const char* path, const char* data, size_t n) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -errno;
+  long r = RAWSYS_RETRY(write(fd, data, n));
+  long e = r < 0 ? -errno : (r == (long)n ? 0 : -EIO);
+  close(fd);
+  return e;
+}
+
+struct CloneArgs {
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+
+// spawn(flags, records BigInt64Array, strings[], options Int64 [syncNeeded,
+// cgroupFd, sigmask], maps [uidMap, gidMap, setgroups]) ->
+// [pid, pidfd, failedStep, errno]. failedStep -1 with errno: the clone itself
+// or the parent's part (-2: uid_map, -3: gid_map, -4: setgroups) failed.
+napi_value Spawn(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  size_t argc = 5;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 5) return ThrowType(env, "spawn: missing arguments");
+  int64_t flags;
+  if (!GetInt64(env, argv[0], &flags)) return nullptr;
+  uint8_t* recs;
+  size_t recbytes;
+  if (!GetView(env, argv[1], &recs, &recbytes)) return nullptr;
+  if (recbytes % 64 != 0 || recbytes == 0) return ThrowRange(env, "spawn: bad plan records");
+  uint8_t* optb;
+  size_t optlen;
+  if (!GetView(env, argv[3], &optb, &optlen) || optlen < 3 * sizeof(int64_t)) return ThrowRange(env, "spawn: bad options");
+  const int64_t* opt = (const int64_t*)optb;
+  Strings t;
+  if (!LoadStrings(env, argv[2], t)) return nullptr;
+  size_t nrec = recbytes / 64;
+  Step* steps = (Step*)calloc(nrec, sizeof(Step));
+  if (!steps) return ThrowRange(env, "out of memory");
+  if (!ResolveSteps(env, (const int64_t*)recs, nrec, t, steps)) {
+    free(steps);
+    return nullptr;
+  }
+  // Parent-side maps, written while the child waits (as strings, -1 = none).
+  Strings maps;
+  if (!LoadStrings(env, argv[4], maps) || maps.n < 3) {
+    free(steps);
+    return nullptr;
+  }
+
+  bool need_sync = opt[0] != 0;
+  int cgroup_fd = (int)opt[1];
+  Plan plan;
+  plan.steps = steps;
+  plan.n = (int)nrec;
+  plan.sigmask = (uint64_t)opt[2];
+
+  int errpipe[2], syncpipe[2] = {-1, -1};
+  int64_t out[4] = {-1, -1, -1, 0};
+  if (pipe2(errpipe, O_CLOEXEC) < 0) {
+    out[3] = errno;
+    goto done_nopipe;
+  }
+  if (need_sync && pipe2(syncpipe, O_CLOEXEC) < 0) {
+    out[3] = errno;
+    goto done;
+  }
+  plan.errfd = errpipe[1];
+  plan.syncfd = syncpipe[0];
+  {
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int pidfd = -1;
+    long pid;
+    bool vfork_path = !need_sync && cgroup_fd < 0;
+    if (vfork_path) {
+      // The child's stack; the parent is suspended while the child uses it.
+      const size_t kStack = 256 * 1024;
+      void* stack = mmap(nullptr, kStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+      if (stack == MAP_FAILED) {
+        pid = -errno;
+      } else {
+        int cf = (int)flags | CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD;
+        pid = clone(ChildMain, (char*)stack + kStack, cf, &plan, &pidfd);
+        if (pid < 0 && errno == EINVAL) {  // kernel without CLONE_PIDFD (< 5.2)
+          pidfd = -1;
+          pid = clone(ChildMain, (char*)stack + kStack, cf & ~CLONE_PIDFD, &plan);
+        }
+        if (pid < 0) pid = -errno;
+        munmap(stack, kStack);
+      }
+    } else {
+      CloneArgs ca;
+      memset(&ca, 0, sizeof ca);
+      ca.flags = (uint64_t)flags | CLONE_PIDFD;
+      ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
+      ca.exit_signal = SIGCHLD;
+      if (cgroup_fd >= 0) {
+        ca.flags |= CLONE_INTO_CGROUP;
+        ca.cgroup = (uint64_t)cgroup_fd;
+      }
+      pid = raw::Call(SYS_clone3, &ca, sizeof ca);
+      if (pid == -ENOSYS || pid == -E2BIG) {
+        if (cgroup_fd >= 0) {
+          pid = -ENOSYS;  // CLONE_INTO_CGROUP needs clone3 (Linux 5.7)
+        } else {
+          // Fork-like clone (no new stack): parent_tid, where CLONE_PIDFD puts
+          // the pidfd, is the third argument on x86_64 and aarch64 alike.
+          pid = raw::Call(SYS_clone, (flags | CLONE_PIDFD | SIGCHLD), 0, &pidfd, 0, 0);
+        }
+      }
+      if (pid == 0) ChildMain(&plan);  // the child: never returns
+    }
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    close(errpipe[1]);
+    errpipe[1] = -1;
+    if (syncpipe[0] >= 0) {
+      close(syncpipe[0]);
+      syncpipe[0] = -1;
+    }
+    if (pid < 0) {
+      out[3] = -pid;
+      goto done;
+    }
+    out[0] = pid;
+    out[1] = pidfd;
+    if (need_sync) {
+      char path[64];
+      long e = 0;
+      int which = 0;
+      if (maps.len[2] > 0) {  // setgroups must be written before gid_map
+        snprintf(path, sizeof path, "/proc/%ld/setgroups", pid);
+        e = WriteFile(path, maps.ptr[2], maps.len[2]);
+        which = -4;
+      }
+      if (e == 0 && maps.len[0] > 0) {
+        snprintf(path, sizeof path, "/proc/%ld/uid_map", pid);
+        e = WriteFile(path, maps.ptr[0], maps.len[0]);
+        which = -2;
+      }
+      if (e == 0 && maps.len[1] > 0) {
+        snprintf(path, sizeof path, "/proc/%ld/gid_map", pid);
+        e = WriteFile(path, maps.ptr[1], maps.len[1]);
+        which = -3;
+      }
+      if (e == 0) {
+        char go = 1;
+        if (RAWSYS_RETRY(write(syncpipe[1], &go, 1)) != 1) e = -errno, which = -1;
+      }
+      close(syncpipe[1]);
+      syncpipe[1] = -1;
+      if (e < 0) {
+        kill((pid_t)pid, SIGKILL);
+        siginfo_t si;
+        RAWSYS_RETRY(waitid(P_PID, (id_t)pid, &si, WEXITED));
+        if (pidfd >= 0) close(pidfd);
+        out[0] = out[1] = -1;
+        out[2] = which;
+        out[3] = -e;
+        goto done;
+      }
+    }
+    // EOF: the child exec'd (close-on-exec) or exited through its plan.
+    int32_t msg[2];
+    size_t got = 0;
+    while (got < sizeof msg) {
+      long r = read(errpipe[0], (char*)msg + got, sizeof msg - got);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) break;
+      got += (size_t)r;
+    }
+    if (got == sizeof msg) {
+      siginfo_t si;
+      RAWSYS_RETRY(waitid(P_PID, (id_t)pid, &si, WEXITED));  // reap: no zombie
+      if (pidfd >= 0) close(pidfd);
+      out[0] = out[1] = -1;
+      out[2] = msg[0];
+      out[3] = msg[1];
+    }
+  }
+done:
+  if (errpipe[0] >= 0) close(errpipe[0]);
+  if (errpipe[1] >= 0) close(errpipe[1]);
+  if (syncpipe[0] >= 0) close(syncpipe[0]);
+  if (syncpipe[1] >= 0) close(syncpipe[1]);
+done_nopipe:
+  free(steps);
+  napi_value res;
+  napi_create_array_with_length(env, 4, &res);
+  for (uint32_t k = 0; k < 4; k++) {
+    napi_value v;
+    napi_create_int64(env, out[k], &v);
+    napi_set_element(env, res, k, v);
+  }
+  return res;
+}
+
+// execve(2) in the calling process. Replaces Node entirely on success.
+napi_value Execve(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  size_t argc = 3;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 3) return ThrowType(env, "execve: missing arguments");
+  Strings path, args, envs;
+  napi_value one;
+  napi_create_array_with_length(env, 1, &one);
+  napi_set_element(env, one, 0, argv[0]);
+  if (!LoadStrings(env, one, path) || !LoadStrings(env, argv[1], args) || !LoadStrings(env, argv[2], envs)) return nullptr;
+  char** av = (char**)calloc(args.n + 1, sizeof(char*));
+  char** ev = (char**)calloc(envs.n + 1, sizeof(char*));
+  for (uint32_t k = 0; av && k < args.n; k++) av[k] = (char*)args.ptr[k];
+  for (uint32_t k = 0; ev && k < envs.n; k++) ev[k] = (char*)envs.ptr[k];
+  long r = av && ev ? execve(path.ptr[0], av, ev) : (errno = ENOMEM, -1);
+  int e = errno;
+  free(av);
+  free(ev);
+  napi_value res;
+  napi_create_int64(env, r < 0 ? -e : 0, &res);
+  return res;
+}
+
+}  // namespace
+
+void InitPlan(Napi::Env env, Napi::Object exports) {
+  napi_value f;
+  napi_create_function(env, "spawn", NAPI_AUTO_LENGTH, Spawn, nullptr, &f);
+  exports.Set("spawn", Napi::Value(env, f));
+  napi_create_function(env, "execve", NAPI_AUTO_LENGTH, Execve, nullptr, &f);
+  exports.Set("execve", Napi::Value(env, f));
+}
+
+}  // namespace rawsys

@@ -1,0 +1,419 @@
+// Child plans: the steps a new process runs between clone and exec. They are
+// validated here and compiled into flat records (8 int64 words a step; strings
+// and byte buffers by index into a table) that native/plan.cc runs in the
+// child with raw syscalls only. Nothing here runs in the child.
+import { constants as C } from './constants';
+import { invalidArgType, invalidArgValue, outOfRange } from './errors';
+import { validateFd, validateInt32, validateName, validatePath, PathLike } from './validate';
+
+/** A signal: its number, or its name (`'SIGTERM'`). */
+export type Signal = number | string;
+
+/** A capability: its number, or its name (`'CAP_NET_ADMIN'`). */
+export type Capability = number | string;
+
+/** One step of a child plan. Steps run in order; the last must be `execve` or `exit`. */
+export type Step =
+  | { op: 'dup2'; oldfd: number; newfd: number }
+  | { op: 'close'; fd: number }
+  | { op: 'closeRange'; first: number; last?: number; cloexec?: boolean }
+  | { op: 'closeExcept'; keep: readonly number[] }
+  | { op: 'chdir'; path: PathLike }
+  | { op: 'fchdir'; fd: number }
+  | { op: 'setsid' }
+  | { op: 'setpgid'; pid?: number; pgid?: number }
+  | { op: 'sethostname'; name: string }
+  | { op: 'unshare'; flags: number }
+  | { op: 'setns'; fd: number; nstype?: number }
+  | { op: 'mount'; source?: string | null; target: PathLike; fstype?: string | null; flags?: number; data?: string | null }
+  | { op: 'umount2'; target: PathLike; flags?: number }
+  | { op: 'pivotRoot'; newRoot: PathLike; putOld: PathLike }
+  | { op: 'chroot'; path: PathLike }
+  | { op: 'setgroups'; groups: readonly number[] }
+  | { op: 'setresgid'; rgid: number; egid?: number; sgid?: number }
+  | { op: 'setresuid'; ruid: number; euid?: number; suid?: number }
+  | { op: 'noNewPrivs' }
+  | { op: 'pdeathsig'; signal: Signal }
+  | { op: 'keepCaps'; keep?: boolean }
+  | { op: 'childSubreaper'; on?: boolean }
+  | { op: 'setName'; name: string }
+  | { op: 'prctl'; option: number; args?: readonly number[] }
+  | { op: 'capBsetDrop'; cap: Capability }
+  | { op: 'capset'; effective: readonly Capability[]; permitted: readonly Capability[]; inheritable: readonly Capability[] }
+  | { op: 'capAmbientRaise'; cap: Capability }
+  | { op: 'capabilities'; keep: readonly Capability[]; ambient?: readonly Capability[] }
+  | { op: 'setrlimit'; resource: number | string; soft: number | bigint; hard?: number | bigint }
+  | { op: 'sigmask'; signals: readonly Signal[] }
+  | { op: 'write'; fd: number; data: string | ArrayBufferView }
+  | { op: 'kill'; pid: number; signal: Signal }
+  | { op: 'execve'; path: PathLike; argv?: readonly string[]; env?: readonly string[] | Readonly<Record<string, string>> }
+  | { op: 'exit'; code?: number };
+
+/** Opcodes: mirror of `enum Op` in native/plan.cc. */
+const enum Op {
+  Dup2 = 1, Close, CloseRange, Chdir, Fchdir, Setsid, Setpgid, Sethostname, Unshare, Setns, Mount, Umount2,
+  PivotRoot, Chroot, Setgroups, Setresgid, Setresuid, Prctl, CapBsetDrop, Capset, CapAmbientRaise, Setrlimit,
+  Sigmask, Write, Kill, Execve, Exit,
+}
+
+/** What an error from a compiled record is reported as: the man-page call, path and dest. */
+export interface StepInfo {
+  syscall: string;
+  path?: string;
+  dest?: string;
+}
+
+/** @internal A plan ready for native/plan.cc. */
+export interface CompiledPlan {
+  records: BigInt64Array;
+  strings: (string | Uint8Array)[];
+  info: StepInfo[];
+  sigmask: bigint;
+}
+
+const C_ = C as unknown as Record<string, number | undefined>;
+
+/** A constant the plan compiler needs; absent only on a build without it. */
+function need(name: string): number {
+  const v = C_[name];
+  if (v === undefined) throw new Error(`rawsys: constant ${name} is missing from this build`);
+  return v;
+}
+
+/** A signal number from a number or a name (`'SIGTERM'`, `'TERM'`, `'SIGRTMIN+2'`). @internal */
+export function toSignal(sig: unknown, name = 'signal'): number {
+  if (typeof sig === 'number') return validateInt32(sig, name, 0, 64);
+  if (typeof sig !== 'string') throw invalidArgType(name, 'of type number or string', sig);
+  const upper = sig.toUpperCase();
+  const full = upper.startsWith('SIG') ? upper : `SIG${upper}`;
+  const rt = /^SIGRT(MIN|MAX)([+-]\d+)?$/.exec(full);
+  if (rt) {
+    const base = rt[1] === 'MIN' ? C.SIGRTMIN : C.SIGRTMAX;
+    const n = base + (rt[2] ? Number(rt[2]) : 0);
+    if (n >= C.SIGRTMIN && n <= C.SIGRTMAX) return n;
+  } else if (C_[full] !== undefined && /^SIG[A-Z0-9]+$/.test(full)) {
+    return C_[full]!;
+  }
+  throw invalidArgValue(name, sig, 'must be a signal number or name');
+}
+
+let signalNames: Map<number, string> | undefined;
+
+/** The name of signal `n` (`'SIGTERM'`), as Node names them; `SIGRTMIN+k` for real-time ones. @internal */
+export function signalName(n: number): string {
+  if (signalNames === undefined) {
+    signalNames = new Map();
+    // Node's names first (SIGIOT, SIGPOLL and SIGIO aliases resolve as Node's do).
+    for (const [k, v] of Object.entries(require('node:os').constants.signals as Record<string, number>)) {
+      if (!signalNames.has(v)) signalNames.set(v, k);
+    }
+  }
+  const known = signalNames.get(n);
+  if (known) return known;
+  if (n >= C.SIGRTMIN && n <= C.SIGRTMAX) return n === C.SIGRTMIN ? 'SIGRTMIN' : `SIGRTMIN+${n - C.SIGRTMIN}`;
+  return `SIG${n}`;
+}
+
+/** A capability number from a number or a name (`'CAP_SYS_ADMIN'` or `'SYS_ADMIN'`). @internal */
+export function toCapability(cap: unknown, name = 'capability'): number {
+  if (typeof cap === 'number') return validateInt32(cap, name, 0, 63);
+  if (typeof cap === 'string') {
+    const upper = cap.toUpperCase();
+    const full = upper.startsWith('CAP_') ? upper : `CAP_${upper}`;
+    const v = C_[full];
+    if (v !== undefined && full !== 'CAP_LAST_CAP') return v;
+  }
+  throw invalidArgValue(name, cap, 'must be a capability number or a name such as CAP_NET_ADMIN');
+}
+
+/** The highest capability number the running kernel knows (from /proc), else the headers' CAP_LAST_CAP. @internal */
+export function lastCap(): number {
+  try {
+    return Number(require('node:fs').readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
+  } catch {
+    return need('CAP_LAST_CAP');
+  }
+}
+
+function rlimitResource(res: unknown): number {
+  if (typeof res === 'number') return validateInt32(res, 'resource', 0);
+  if (typeof res === 'string') {
+    const full = res.toUpperCase().startsWith('RLIMIT_') ? res.toUpperCase() : `RLIMIT_${res.toUpperCase()}`;
+    const v = C_[full];
+    if (v !== undefined) return v;
+  }
+  throw invalidArgValue('resource', res, 'must be an RLIMIT_* number or name');
+}
+
+/** An rlimit value: number, bigint or Infinity (RLIM_INFINITY, encoded -1). @internal */
+export function rlimitValue(v: unknown, name: string): bigint {
+  if (v === Infinity) return -1n;
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  if (typeof v === 'bigint' && v >= 0n && v < 2n ** 64n - 1n) return BigInt.asIntN(64, v);
+  if (typeof v === 'bigint' && v === 2n ** 64n - 1n) return -1n;
+  if (typeof v !== 'number' && typeof v !== 'bigint') throw invalidArgType(name, 'of type number or bigint', v);
+  throw outOfRange(name, '>= 0, or Infinity', v);
+}
+
+function mask(caps: readonly Capability[], name: string): bigint {
+  let m = 0n;
+  caps.forEach((c, i) => { m |= 1n << BigInt(toCapability(c, `${name}[${i}]`)); });
+  return m;
+}
+
+function id(v: unknown, name: string): number {
+  if (v === undefined || v === -1) return -1;
+  if (typeof v !== 'number') throw invalidArgType(name, 'of type number', v);
+  if (!Number.isInteger(v) || v < 0 || v > 2 ** 32 - 2) throw outOfRange(name, '>= -1 && <= 4294967294', v);
+  return v;
+}
+
+function pathText(p: string | Uint8Array): string {
+  return typeof p === 'string' ? p : Buffer.from(p).toString();
+}
+
+/** Environment as `KEY=value` strings, from an array or an object. @internal */
+export function envList(env: unknown, name = 'env'): string[] {
+  if (Array.isArray(env)) {
+    return env.map((e, i) => {
+      if (typeof e !== 'string') throw invalidArgType(`${name}[${i}]`, 'of type string', e);
+      if (e.includes('\u0000')) throw invalidArgValue(`${name}[${i}]`, e, 'must not contain null bytes');
+      return e;
+    });
+  }
+  if (env !== null && typeof env === 'object') {
+    const out: string[] = [];
+    for (const [k, v] of Object.entries(env as Record<string, unknown>)) {
+      if (v === undefined) continue;
+      const s = `${k}=${String(v)}`;
+      if (s.includes('\u0000')) throw invalidArgValue(`${name}.${k}`, v, 'must not contain null bytes');
+      if (k === '' || k.includes('=')) throw invalidArgValue(`${name}.${k}`, k, "is not a valid variable name (empty or with '=')");
+      out.push(s);
+    }
+    return out;
+  }
+  throw invalidArgType(name, 'an array of strings or an object', env);
+}
+
+/**
+ * Validates a plan and compiles it. Throws TypeError/RangeError (Node codes)
+ * for anything wrong, before any process is created.
+ * @internal
+ */
+export function compilePlan(plan: unknown): CompiledPlan {
+  if (!Array.isArray(plan)) throw invalidArgType('plan', 'an array of steps', plan);
+  if (plan.length === 0) throw invalidArgValue('plan', plan, 'must end with an execve or exit step');
+  const recs: bigint[][] = [];
+  const strings: (string | Uint8Array)[] = [];
+  const info: StepInfo[] = [];
+  let sigmask = 0n;
+  const str = (v: string | Uint8Array): bigint => {
+    strings.push(v);
+    return BigInt(strings.length - 1);
+  };
+  const opt = (v: unknown, name: string): bigint => {
+    if (v === undefined || v === null) return -1n;
+    return str(validateName(v, name));
+  };
+  const rec = (inf: StepInfo, ...w: (number | bigint)[]): void => {
+    const r = w.map((x) => BigInt(x));
+    while (r.length < 8) r.push(0n);
+    recs.push(r);
+    info.push(inf);
+  };
+  plan.forEach((step: unknown, i: number) => {
+    const at = `plan[${i}]`;
+    if (step === null || typeof step !== 'object') throw invalidArgType(at, 'of type object', step);
+    const s = step as Record<string, unknown> & { op: unknown };
+    const last = i === plan.length - 1;
+    switch (s.op) {
+      case 'dup2':
+        rec({ syscall: 'dup2' }, Op.Dup2, validateFd(s.oldfd, `${at}.oldfd`), validateFd(s.newfd, `${at}.newfd`));
+        break;
+      case 'close':
+        rec({ syscall: 'close' }, Op.Close, validateFd(s.fd, `${at}.fd`));
+        break;
+      case 'closeRange': {
+        const first = validateFd(s.first, `${at}.first`);
+        const lastFd = s.last === undefined ? 2 ** 32 - 1 : validateInt32(s.last, `${at}.last`, first);
+        rec({ syscall: 'close_range' }, Op.CloseRange, first, lastFd, s.cloexec ? need('CLOSE_RANGE_CLOEXEC') : 0);
+        break;
+      }
+      case 'closeExcept': {
+        if (!Array.isArray(s.keep)) throw invalidArgType(`${at}.keep`, 'an array of fds', s.keep);
+        const keep = [...new Set(s.keep.map((fd: unknown, k: number) => validateFd(fd, `${at}.keep[${k}]`)))].sort((a, b) => a - b);
+        let from = 0;
+        for (const fd of keep) {
+          if (fd > from) rec({ syscall: 'close_range' }, Op.CloseRange, from, fd - 1, 0);
+          from = fd + 1;
+        }
+        rec({ syscall: 'close_range' }, Op.CloseRange, from, 2 ** 32 - 1, 0);
+        break;
+      }
+      case 'chdir': {
+        const p = validatePath(s.path, `${at}.path`);
+        rec({ syscall: 'chdir', path: pathText(p) }, Op.Chdir, str(p));
+        break;
+      }
+      case 'fchdir':
+        rec({ syscall: 'fchdir' }, Op.Fchdir, validateFd(s.fd, `${at}.fd`));
+        break;
+      case 'setsid':
+        rec({ syscall: 'setsid' }, Op.Setsid);
+        break;
+      case 'setpgid':
+        rec({ syscall: 'setpgid' }, Op.Setpgid, s.pid === undefined ? 0 : validateInt32(s.pid, `${at}.pid`, 0),
+          s.pgid === undefined ? 0 : validateInt32(s.pgid, `${at}.pgid`, 0));
+        break;
+      case 'sethostname': {
+        if (typeof s.name !== 'string') throw invalidArgType(`${at}.name`, 'of type string', s.name);
+        rec({ syscall: 'sethostname' }, Op.Sethostname, str(validateName(s.name, `${at}.name`)));
+        break;
+      }
+      case 'unshare':
+        rec({ syscall: 'unshare' }, Op.Unshare, validateInt32(s.flags, `${at}.flags`, 0));
+        break;
+      case 'setns':
+        rec({ syscall: 'setns' }, Op.Setns, validateFd(s.fd, `${at}.fd`), s.nstype === undefined ? 0 : validateInt32(s.nstype, `${at}.nstype`, 0));
+        break;
+      case 'mount': {
+        const target = validatePath(s.target, `${at}.target`);
+        rec({ syscall: 'mount', path: pathText(target) }, Op.Mount, opt(s.source, `${at}.source`), str(target), opt(s.fstype, `${at}.fstype`),
+          s.flags === undefined ? 0 : BigInt(validateInt32(s.flags, `${at}.flags`, 0)), opt(s.data, `${at}.data`));
+        break;
+      }
+      case 'umount2': {
+        const target = validatePath(s.target, `${at}.target`);
+        rec({ syscall: 'umount2', path: pathText(target) }, Op.Umount2, str(target), s.flags === undefined ? 0 : validateInt32(s.flags, `${at}.flags`, 0));
+        break;
+      }
+      case 'pivotRoot': {
+        const n = validatePath(s.newRoot, `${at}.newRoot`);
+        const o = validatePath(s.putOld, `${at}.putOld`);
+        rec({ syscall: 'pivot_root', path: pathText(n), dest: pathText(o) }, Op.PivotRoot, str(n), str(o));
+        break;
+      }
+      case 'chroot': {
+        const p = validatePath(s.path, `${at}.path`);
+        rec({ syscall: 'chroot', path: pathText(p) }, Op.Chroot, str(p));
+        break;
+      }
+      case 'setgroups': {
+        if (!Array.isArray(s.groups)) throw invalidArgType(`${at}.groups`, 'an array of gids', s.groups);
+        const gids = new Uint32Array(s.groups.map((g: unknown, k: number) => id(g, `${at}.groups[${k}]`)));
+        rec({ syscall: 'setgroups' }, Op.Setgroups, str(new Uint8Array(gids.buffer)));
+        break;
+      }
+      case 'setresgid':
+        rec({ syscall: 'setresgid' }, Op.Setresgid, id(s.rgid, `${at}.rgid`), id(s.egid ?? s.rgid, `${at}.egid`), id(s.sgid ?? s.rgid, `${at}.sgid`));
+        break;
+      case 'setresuid':
+        rec({ syscall: 'setresuid' }, Op.Setresuid, id(s.ruid, `${at}.ruid`), id(s.euid ?? s.ruid, `${at}.euid`), id(s.suid ?? s.ruid, `${at}.suid`));
+        break;
+      case 'noNewPrivs':
+        rec({ syscall: 'prctl' }, Op.Prctl, need('PR_SET_NO_NEW_PRIVS'), 1);
+        break;
+      case 'pdeathsig':
+        rec({ syscall: 'prctl' }, Op.Prctl, need('PR_SET_PDEATHSIG'), toSignal(s.signal, `${at}.signal`));
+        break;
+      case 'keepCaps':
+        rec({ syscall: 'prctl' }, Op.Prctl, need('PR_SET_KEEPCAPS'), s.keep === false ? 0 : 1);
+        break;
+      case 'childSubreaper':
+        rec({ syscall: 'prctl' }, Op.Prctl, need('PR_SET_CHILD_SUBREAPER'), s.on === false ? 0 : 1);
+        break;
+      case 'setName': {
+        if (typeof s.name !== 'string') throw invalidArgType(`${at}.name`, 'of type string', s.name);
+        rec({ syscall: 'prctl' }, Op.Prctl, need('PR_SET_NAME'), str(validateName(s.name, `${at}.name`)), 0, 0, 0, 0, 1);
+        break;
+      }
+      case 'prctl': {
+        const args = s.args === undefined ? [] : s.args;
+        if (!Array.isArray(args) || args.length > 4) throw invalidArgValue(`${at}.args`, args, 'must be an array of at most 4 numbers');
+        rec({ syscall: 'prctl' }, Op.Prctl, validateInt32(s.option, `${at}.option`, 0),
+          ...args.map((a: unknown, k: number) => validateInt32(a, `${at}.args[${k}]`)));
+        break;
+      }
+      case 'capBsetDrop':
+        rec({ syscall: 'prctl' }, Op.CapBsetDrop, toCapability(s.cap, `${at}.cap`));
+        break;
+      case 'capAmbientRaise':
+        rec({ syscall: 'prctl' }, Op.CapAmbientRaise, toCapability(s.cap, `${at}.cap`));
+        break;
+      case 'capset':
+      case 'capabilities': {
+        const lists = s.op === 'capset'
+          ? [s.effective, s.permitted, s.inheritable]
+          : [s.keep, s.keep, s.ambient === undefined ? s.keep : [...(s.keep as Capability[]), ...(s.ambient as Capability[])]];
+        lists.forEach((l, k) => {
+          if (!Array.isArray(l)) throw invalidArgType(`${at}.${s.op === 'capset' ? ['effective', 'permitted', 'inheritable'][k] : 'keep'}`, 'an array of capabilities', l);
+        });
+        if (s.op === 'capabilities') {
+          if (s.ambient !== undefined && !Array.isArray(s.ambient)) throw invalidArgType(`${at}.ambient`, 'an array of capabilities', s.ambient);
+          // Everything not kept leaves the bounding set first (needs CAP_SETPCAP, so before capset drops it).
+          const keep = mask(s.keep as Capability[], `${at}.keep`);
+          for (let cap = 0; cap <= lastCap(); cap++) {
+            if (!(keep & (1n << BigInt(cap)))) rec({ syscall: 'prctl' }, Op.CapBsetDrop, cap);
+          }
+        }
+        const [e, p, inh] = lists.map((l, k) => mask(l as Capability[], `${at}[${k}]`));
+        const lo = (m: bigint): bigint => m & 0xffffffffn;
+        const hi = (m: bigint): bigint => m >> 32n;
+        rec({ syscall: 'capset' }, Op.Capset, lo(e), hi(e), lo(p), hi(p), lo(inh), hi(inh));
+        if (s.op === 'capabilities' && s.ambient !== undefined) {
+          (s.ambient as Capability[]).forEach((c, k) => rec({ syscall: 'prctl' }, Op.CapAmbientRaise, toCapability(c, `${at}.ambient[${k}]`)));
+        }
+        break;
+      }
+      case 'setrlimit': {
+        const soft = rlimitValue(s.soft, `${at}.soft`);
+        const hard = s.hard === undefined ? soft : rlimitValue(s.hard, `${at}.hard`);
+        rec({ syscall: 'setrlimit' }, Op.Setrlimit, rlimitResource(s.resource), soft, hard);
+        break;
+      }
+      case 'sigmask': {
+        if (!Array.isArray(s.signals)) throw invalidArgType(`${at}.signals`, 'an array of signals', s.signals);
+        sigmask = 0n;
+        s.signals.forEach((sig: unknown, k: number) => {
+          const n = toSignal(sig, `${at}.signals[${k}]`);
+          if (n > 0) sigmask |= 1n << BigInt(n - 1);
+        });
+        rec({ syscall: 'rt_sigprocmask' }, Op.Sigmask);
+        break;
+      }
+      case 'write': {
+        const data = typeof s.data === 'string' ? Buffer.from(s.data) : s.data;
+        if (!ArrayBuffer.isView(data)) throw invalidArgType(`${at}.data`, 'a string or an ArrayBufferView', s.data);
+        rec({ syscall: 'write' }, Op.Write, validateFd(s.fd, `${at}.fd`), str(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
+        break;
+      }
+      case 'kill':
+        rec({ syscall: 'kill' }, Op.Kill, validateInt32(s.pid, `${at}.pid`), toSignal(s.signal, `${at}.signal`));
+        break;
+      case 'execve': {
+        const p = validatePath(s.path, `${at}.path`);
+        const argv = s.argv === undefined ? [pathText(p)] : s.argv;
+        if (!Array.isArray(argv)) throw invalidArgType(`${at}.argv`, 'an array of strings', argv);
+        argv.forEach((a: unknown, k: number) => validateName(a, `${at}.argv[${k}]`));
+        const env = s.env === undefined ? envList(process.env, 'process.env') : envList(s.env, `${at}.env`);
+        const pi = str(p);
+        const as = strings.length;
+        for (const a of argv) strings.push(a as string);
+        const es = strings.length;
+        for (const e of env) strings.push(e);
+        rec({ syscall: 'execve', path: pathText(p) }, Op.Execve, pi, as, argv.length, es, env.length);
+        break;
+      }
+      case 'exit': {
+        rec({ syscall: 'exit' }, Op.Exit, s.code === undefined ? 0 : validateInt32(s.code, `${at}.code`, 0, 255));
+        break;
+      }
+      default:
+        throw invalidArgValue(`${at}.op`, s.op, 'is not a known step');
+    }
+    if (last && s.op !== 'execve' && s.op !== 'exit') throw invalidArgValue('plan', plan, 'must end with an execve or exit step');
+  });
+  const records = new BigInt64Array(recs.length * 8);
+  recs.forEach((r, k) => records.set(r.map((x) => BigInt.asIntN(64, x)), k * 8));
+  return { records, strings, info, sigmask };
+}
