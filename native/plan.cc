@@ -463,6 +463,9 @@ napi_value Spawn(napi_env env, napi_callback_info info) {
       if (stack == MAP_FAILED) {
         pid = -errno;
       } else {
+        // A guard page below: the child's frames are small, but an overflow
+        // must fault, not write into whatever is mapped beneath.
+        mprotect(stack, 4096, PROT_NONE);
         int cf = (int)flags | CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD;
         pid = clone(ChildMain, (char*)stack + kStack, cf, &plan, &pidfd);
         if (pid < 0 && errno == EINVAL) {  // kernel without CLONE_PIDFD (< 5.2)

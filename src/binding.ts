@@ -108,7 +108,21 @@ function load(): Native {
   // A plain copy: the addon's own exports object gets its properties through
   // N-API one by one and ends up in V8's slow dictionary mode; the copy is a
   // fast-mode object, so every native.x lookup on the hot path is cheap.
-  return { ...(nodeGypBuild(root) as Native) };
+  let addon: Native;
+  try {
+    addon = nodeGypBuild(root) as Native;
+  } catch (err) {
+    const libc = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header?.glibcVersionRuntime
+      ? 'glibc' : 'musl or another libc';
+    throw new Error(
+      `rawsys: no native binary for linux-${process.arch} (${libc}, Node ${process.version}, Node-API 8). ` +
+      'The package ships a glibc x64 prebuild; elsewhere it builds from source at install, which needs ' +
+      'g++, make and python3 (Debian/Ubuntu: apt-get install g++ make python3; Alpine: apk add g++ make python3), ' +
+      `then npm rebuild rawsys. Cause: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  return { ...addon };
 }
 
 /** @internal The loaded addon. */

@@ -57,6 +57,23 @@ test('prebuild: node-gyp-build loads it when no local build exists', () => {
   else assert.is(out, local);
 });
 
+test('loading: with no binary for the platform, require throws one clear error (no crash, no empty module)', () => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rawsys-nobin-'));
+  try {
+    fs.cpSync(path.join(root, 'dist'), path.join(work, 'dist'), { recursive: true });
+    fs.copyFileSync(path.join(root, 'package.json'), path.join(work, 'package.json'));
+    fs.cpSync(path.dirname(require.resolve('node-gyp-build/package.json')), path.join(work, 'node_modules', 'node-gyp-build'), { recursive: true });
+    const r = cp.spawnSync(process.execPath, ['-e', `
+      try { const m = require(${JSON.stringify(work)}); console.log('loaded ' + Object.keys(m).length); }
+      catch (e) { console.log(e.message.split(' Cause:')[0]); }`], { encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+    assert.ok(r.stdout.startsWith(`rawsys: no native binary for linux-${process.arch} (glibc, Node ${process.version}`), r.stdout);
+    assert.match(r.stdout, /apt-get install g\+\+ make python3/);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+});
+
 test('package: npm pack installs into an empty project with no compiler and works via import and require', () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rawsys-pack-'));
   try {
