@@ -342,6 +342,10 @@ export function compilePlan(plan: unknown): CompiledPlan {
         break;
       case 'capset':
       case 'capabilities': {
+        if (s.op === 'capabilities') {
+          if (!Array.isArray(s.keep)) throw invalidArgType(`${at}.keep`, 'an array of capabilities', s.keep);
+          if (s.ambient !== undefined && !Array.isArray(s.ambient)) throw invalidArgType(`${at}.ambient`, 'an array of capabilities', s.ambient);
+        }
         const lists = s.op === 'capset'
           ? [s.effective, s.permitted, s.inheritable]
           : [s.keep, s.keep, s.ambient === undefined ? s.keep : [...(s.keep as Capability[]), ...(s.ambient as Capability[])]];
@@ -349,7 +353,6 @@ export function compilePlan(plan: unknown): CompiledPlan {
           if (!Array.isArray(l)) throw invalidArgType(`${at}.${s.op === 'capset' ? ['effective', 'permitted', 'inheritable'][k] : 'keep'}`, 'an array of capabilities', l);
         });
         if (s.op === 'capabilities') {
-          if (s.ambient !== undefined && !Array.isArray(s.ambient)) throw invalidArgType(`${at}.ambient`, 'an array of capabilities', s.ambient);
           // Everything not kept leaves the bounding set first (needs CAP_SETPCAP, so before capset drops it).
           const keep = mask(s.keep as Capability[], `${at}.keep`);
           for (let cap = 0; cap <= lastCap(); cap++) {

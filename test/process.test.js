@@ -132,6 +132,43 @@ function inheritable() {
   });
 }
 
+test('fork/clone: wrong values in any step field throw Node-style errors, never crash, leave no child', () => {
+  const wrong = [undefined, null, -1, 2 ** 53, NaN, Infinity, '', 'x\0y', {}, [], 1n << 70n, () => {}, Symbol('s')];
+  const steps = [
+    { op: 'dup2', oldfd: 0, newfd: 1 }, { op: 'close', fd: 0 }, { op: 'closeRange', first: 3 }, { op: 'closeExcept', keep: [0] },
+    { op: 'chdir', path: '/' }, { op: 'fchdir', fd: 0 }, { op: 'setpgid', pid: 0, pgid: 0 }, { op: 'sethostname', name: 'x' },
+    { op: 'unshare', flags: 0 }, { op: 'setns', fd: 0, nstype: 0 }, { op: 'mount', source: 'x', target: '/', fstype: 'x', flags: 0, data: '' },
+    { op: 'umount2', target: '/', flags: 0 }, { op: 'pivotRoot', newRoot: '/', putOld: '/' }, { op: 'chroot', path: '/' },
+    { op: 'setgroups', groups: [0] }, { op: 'setresgid', rgid: 0 }, { op: 'setresuid', ruid: 0 }, { op: 'pdeathsig', signal: 9 },
+    { op: 'setName', name: 'n' }, { op: 'prctl', option: 0, args: [0] }, { op: 'capBsetDrop', cap: 0 }, { op: 'capAmbientRaise', cap: 0 },
+    { op: 'capset', effective: [], permitted: [], inheritable: [] }, { op: 'capabilities', keep: [], ambient: [] },
+    { op: 'setrlimit', resource: 7, soft: 1 }, { op: 'sigmask', signals: [] }, { op: 'write', fd: 1, data: '' }, { op: 'kill', pid: 0, signal: 0 },
+  ];
+  const before = zombies();
+  let calls = 0;
+  for (const step of steps) {
+    for (const key of Object.keys(step).filter((k) => k !== 'op')) {
+      for (const bad of wrong) {
+        calls++;
+        try {
+          // The plan exits right after the step (never reached when compiling fails).
+          const c = rawsys.fork([{ ...step, [key]: bad }, { op: 'exit', code: 0 }]);
+          rawsys.waitpid(c.pid);
+          rawsys.close(c.pidfd);
+        } catch (e) {
+          const ok = e instanceof rawsys.SyscallError || ((e instanceof TypeError || e instanceof RangeError) && /^ERR_/.test(e.code));
+          assert.ok(ok, `${step.op}.${key} = ${String(bad)}: ${e && e.stack}`);
+        }
+      }
+    }
+  }
+  for (const flags of wrong) {
+    try { rawsys.clone(flags, [{ op: 'exit' }]); } catch (e) { assert.ok(/^ERR_/.test(e.code), String(e)); }
+  }
+  assert.ok(calls > 500);
+  assert.equal(zombies(), before);
+});
+
 test('fork: argv, env and cwd reach the program; inheritance only through dup2', () => {
   const allowed = new Set([0, 1, 2, 3, ...inheritable()]);
   const [st, out] = sh(0, 'echo "$0 $FOO $(pwd)"; ls /proc/self/fd', {
