@@ -6,10 +6,13 @@
         "native/binding.cc",
         "native/blocking.cc",
         "native/constants.cc",
+        "native/creds.cc",
         "native/dispatch.cc",
         "native/fd.cc",
+        "native/ns.cc",
         "native/plan.cc",
         "native/runtime.cc",
+        "native/signal.cc",
         "native/syscall.cc",
         "native/wait.cc",
         "native/xattr.cc"

@@ -19,6 +19,11 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <linux/capability.h>
+// <linux/pidfd.h> clashes with glibc's <fcntl.h> (it pulls in <linux/fcntl.h>)
+// and glibc has <sys/pidfd.h> only since 2.36: define it as the kernel does.
+#ifndef PIDFD_NONBLOCK
+#define PIDFD_NONBLOCK O_NONBLOCK  // Linux 5.10
+#endif
 
 // glibc declares the waitid idtypes as enum members, not macros: make them
 // visible to the #ifdef of constants.gen.h (a macro naming itself expands to

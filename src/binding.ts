@@ -95,6 +95,52 @@ export interface Native {
   flockWait(fd: number, op: number): [WaitResult, WaitHandle];
   lockWait(fd: number, cmd: number, rec: BigInt64Array): [WaitResult, WaitHandle];
   cancelWait(handle: WaitHandle): boolean;
+
+  // creds.cc: ids, sessions, rlimits, prctl, capabilities
+  getpid(): number;
+  getppid(): number;
+  gettid(): number;
+  getuid(): number;
+  geteuid(): number;
+  getgid(): number;
+  getegid(): number;
+  getgroups(): Buffer | number;
+  getresuid(out: Uint32Array): number;
+  getresgid(out: Uint32Array): number;
+  setresuid(r: number, e: number, s: number): number;
+  setresgid(r: number, e: number, s: number): number;
+  setgroups(gids: Uint32Array): number;
+  setsid(): number;
+  setpgid(pid: number, pgid: number): number;
+  getpgid(pid: number): number;
+  getsid(pid: number): number;
+  prlimit(pid: number, resource: number, set: number, soft: Int, hard: Int, old: BigUint64Array): number;
+  prctl(option: number, a2: number, a3: number, a4: number, a5: number): number;
+  prGetName(): Buffer | number;
+  prSetName(name: PathArg): number;
+  capget(pid: number, out: BigUint64Array): number;
+  capset(effective: bigint, permitted: bigint, inheritable: bigint): number;
+
+  // signal.cc
+  kill(pid: number, sig: number): number;
+  pidfdOpen(pid: number, flags: number): number;
+  pidfdSendSignal(pidfd: number, sig: number, flags: number): number;
+  pidfdGetfd(pidfd: number, targetfd: number): number;
+
+  // ns.cc: acting on the calling thread's namespaces; only mount/umount2 have promise forms
+  unshare(flags: number): number;
+  setns(fd: number, nstype: number): number;
+  nsType(fd: number): number;
+  mount(source: PathArg, target: PathArg, fstype: PathArg, flags: number, present: number, data: View): number;
+  mountAsync(source: PathArg, target: PathArg, fstype: PathArg, flags: number, present: number, data: View): Promise<number>;
+  umount2(target: PathArg, flags: number): number;
+  umount2Async(target: PathArg, flags: number): Promise<number>;
+  pivotRoot(newRoot: PathArg, putOld: PathArg): number;
+  chroot(path: PathArg): number;
+  chdir(path: PathArg): number;
+  fchdir(fd: number): number;
+  sethostname(name: PathArg): number;
+  gethostname(): Buffer | number;
 }
 
 function load(): Native {

@@ -640,6 +640,9 @@ export interface Constants {
   readonly CLONE_FILES: number;
   readonly CLONE_FS: number;
   readonly CLONE_SYSVSEM: number;
+  readonly CLONE_VM: number;
+  readonly CLONE_SIGHAND: number;
+  readonly CLONE_THREAD: number;
   readonly CLONE_PIDFD: number;
   readonly CLONE_INTO_CGROUP: number;
   readonly RLIMIT_AS: number;
@@ -751,6 +754,7 @@ export interface Constants {
   readonly PR_GET_SECCOMP: number;
   readonly PR_SET_SECUREBITS: number;
   readonly PR_GET_SECUREBITS: number;
+  readonly PIDFD_NONBLOCK: number;
 }
 
 /** One constant name. */

@@ -18,6 +18,17 @@ export {
 export { fork, clone, execve, waitpid, wait4, waitid } from './process';
 export type { Child, CloneOptions, IdMapping, WaitStatus, Wait4Status, Rusage } from './process';
 export type { Step, Signal, Capability } from './plan';
+export {
+  getpid, getppid, gettid, getuid, geteuid, getgid, getegid, getgroups, getresuid, getresgid, setresuid, setresgid,
+  setgroups, setsid, setpgid, getpgid, getsid, getrlimit, setrlimit, prlimit, getNoNewPrivs, setNoNewPrivs,
+  getPdeathsig, setPdeathsig, getKeepCaps, setKeepCaps, getChildSubreaper, setChildSubreaper, getName, setName,
+  capbsetRead, capbsetDrop, capAmbientIsSet, capAmbientRaise, capAmbientLower, capAmbientClearAll, capget, capset,
+} from './creds';
+export type { ResIds, Rlimit, RlimitValue, RlimitResource, CapabilitySets, CapabilitySetsInput } from './creds';
+export { signalNumber, signalName, kill, pidfdOpen, pidfdSendSignal, pidfdGetfd } from './signals';
+export {
+  unshare, setns, mount, umount2, pivotRoot, chroot, chdir, fchdir, sethostname, gethostname,
+} from './ns';
 export { syscall } from './syscall';
 export type { SyscallArg } from './syscall';
 export { SyscallError, AbortError } from './errors';

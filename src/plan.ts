@@ -3,7 +3,9 @@
 // and byte buffers by index into a table) that native/plan.cc runs in the
 // child with raw syscalls only. Nothing here runs in the child.
 import { constants as C } from './constants';
+import { toCapability, toMask, toResource, toRlimValue } from './creds';
 import { invalidArgType, invalidArgValue, outOfRange } from './errors';
+import { toSignal } from './signals';
 import { validateFd, validateInt32, validateName, validatePath, PathLike } from './validate';
 
 /** A signal: its number, or its name (`'SIGTERM'`). */
@@ -80,52 +82,6 @@ function need(name: string): number {
   return v;
 }
 
-/** A signal number from a number or a name (`'SIGTERM'`, `'TERM'`, `'SIGRTMIN+2'`). @internal */
-export function toSignal(sig: unknown, name = 'signal'): number {
-  if (typeof sig === 'number') return validateInt32(sig, name, 0, 64);
-  if (typeof sig !== 'string') throw invalidArgType(name, 'of type number or string', sig);
-  const upper = sig.toUpperCase();
-  const full = upper.startsWith('SIG') ? upper : `SIG${upper}`;
-  const rt = /^SIGRT(MIN|MAX)([+-]\d+)?$/.exec(full);
-  if (rt) {
-    const base = rt[1] === 'MIN' ? C.SIGRTMIN : C.SIGRTMAX;
-    const n = base + (rt[2] ? Number(rt[2]) : 0);
-    if (n >= C.SIGRTMIN && n <= C.SIGRTMAX) return n;
-  } else if (C_[full] !== undefined && /^SIG[A-Z0-9]+$/.test(full)) {
-    return C_[full]!;
-  }
-  throw invalidArgValue(name, sig, 'must be a signal number or name');
-}
-
-let signalNames: Map<number, string> | undefined;
-
-/** The name of signal `n` (`'SIGTERM'`), as Node names them; `SIGRTMIN+k` for real-time ones. @internal */
-export function signalName(n: number): string {
-  if (signalNames === undefined) {
-    signalNames = new Map();
-    // Node's names first (SIGIOT, SIGPOLL and SIGIO aliases resolve as Node's do).
-    for (const [k, v] of Object.entries(require('node:os').constants.signals as Record<string, number>)) {
-      if (!signalNames.has(v)) signalNames.set(v, k);
-    }
-  }
-  const known = signalNames.get(n);
-  if (known) return known;
-  if (n >= C.SIGRTMIN && n <= C.SIGRTMAX) return n === C.SIGRTMIN ? 'SIGRTMIN' : `SIGRTMIN+${n - C.SIGRTMIN}`;
-  return `SIG${n}`;
-}
-
-/** A capability number from a number or a name (`'CAP_SYS_ADMIN'` or `'SYS_ADMIN'`). @internal */
-export function toCapability(cap: unknown, name = 'capability'): number {
-  if (typeof cap === 'number') return validateInt32(cap, name, 0, 63);
-  if (typeof cap === 'string') {
-    const upper = cap.toUpperCase();
-    const full = upper.startsWith('CAP_') ? upper : `CAP_${upper}`;
-    const v = C_[full];
-    if (v !== undefined && full !== 'CAP_LAST_CAP') return v;
-  }
-  throw invalidArgValue(name, cap, 'must be a capability number or a name such as CAP_NET_ADMIN');
-}
-
 /** The highest capability number the running kernel knows (from /proc), else the headers' CAP_LAST_CAP. @internal */
 export function lastCap(): number {
   try {
@@ -135,31 +91,6 @@ export function lastCap(): number {
   }
 }
 
-function rlimitResource(res: unknown): number {
-  if (typeof res === 'number') return validateInt32(res, 'resource', 0);
-  if (typeof res === 'string') {
-    const full = res.toUpperCase().startsWith('RLIMIT_') ? res.toUpperCase() : `RLIMIT_${res.toUpperCase()}`;
-    const v = C_[full];
-    if (v !== undefined) return v;
-  }
-  throw invalidArgValue('resource', res, 'must be an RLIMIT_* number or name');
-}
-
-/** An rlimit value: number, bigint or Infinity (RLIM_INFINITY, encoded -1). @internal */
-export function rlimitValue(v: unknown, name: string): bigint {
-  if (v === Infinity) return -1n;
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
-  if (typeof v === 'bigint' && v >= 0n && v < 2n ** 64n - 1n) return BigInt.asIntN(64, v);
-  if (typeof v === 'bigint' && v === 2n ** 64n - 1n) return -1n;
-  if (typeof v !== 'number' && typeof v !== 'bigint') throw invalidArgType(name, 'of type number or bigint', v);
-  throw outOfRange(name, '>= 0, or Infinity', v);
-}
-
-function mask(caps: readonly Capability[], name: string): bigint {
-  let m = 0n;
-  caps.forEach((c, i) => { m |= 1n << BigInt(toCapability(c, `${name}[${i}]`)); });
-  return m;
-}
 
 function id(v: unknown, name: string): number {
   if (v === undefined || v === -1) return -1;
@@ -354,12 +285,12 @@ export function compilePlan(plan: unknown): CompiledPlan {
         });
         if (s.op === 'capabilities') {
           // Everything not kept leaves the bounding set first (needs CAP_SETPCAP, so before capset drops it).
-          const keep = mask(s.keep as Capability[], `${at}.keep`);
+          const keep = toMask(s.keep as Capability[], `${at}.keep`);
           for (let cap = 0; cap <= lastCap(); cap++) {
             if (!(keep & (1n << BigInt(cap)))) rec({ syscall: 'prctl' }, Op.CapBsetDrop, cap);
           }
         }
-        const [e, p, inh] = lists.map((l, k) => mask(l as Capability[], `${at}[${k}]`));
+        const [e, p, inh] = lists.map((l, k) => toMask(l as Capability[], `${at}[${k}]`));
         const lo = (m: bigint): bigint => m & 0xffffffffn;
         const hi = (m: bigint): bigint => m >> 32n;
         rec({ syscall: 'capset' }, Op.Capset, lo(e), hi(e), lo(p), hi(p), lo(inh), hi(inh));
@@ -369,9 +300,9 @@ export function compilePlan(plan: unknown): CompiledPlan {
         break;
       }
       case 'setrlimit': {
-        const soft = rlimitValue(s.soft, `${at}.soft`);
-        const hard = s.hard === undefined ? soft : rlimitValue(s.hard, `${at}.hard`);
-        rec({ syscall: 'setrlimit' }, Op.Setrlimit, rlimitResource(s.resource), soft, hard);
+        const soft = toRlimValue(s.soft, `${at}.soft`);
+        const hard = s.hard === undefined ? soft : toRlimValue(s.hard, `${at}.hard`);
+        rec({ syscall: 'setrlimit' }, Op.Setrlimit, toResource(s.resource, `${at}.resource`), soft, hard);
         break;
       }
       case 'sigmask': {

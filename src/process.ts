@@ -9,7 +9,8 @@
 import { native } from './binding';
 import { constants as C } from './constants';
 import { fail, invalidArgValue, SyscallError } from './errors';
-import { compilePlan, envList, signalName, Step } from './plan';
+import { compilePlan, envList, Step } from './plan';
+import { signalName as knownSignal } from './signals';
 import { PathLike, validateFd, validateInt32, validateObject, validatePath } from './validate';
 
 /** A child created by {@link fork} or {@link clone}. */
@@ -163,6 +164,11 @@ export function execve(path: PathLike, argv?: readonly string[], env?: readonly 
 function envLike(list: unknown, name: string): string[] {
   if (!Array.isArray(list)) throw invalidArgValue(name, list, 'must be an array of strings');
   return envList(list, name);
+}
+
+/** A signal's name; `SIG<n>` for a number no header names. */
+function signalName(n: number): string {
+  return knownSignal(n) ?? `SIG${n}`;
 }
 
 /** @internal */

@@ -12,6 +12,7 @@ import {
 } from './fd';
 import { flockOp, Lock, lockArgs, LockResult, lockResult } from './locks';
 import { decode, Wait4Status, WaitStatus, waitidTarget, waitOptions, waitPid } from './process';
+import { mountArgs, umountArgs } from './ns';
 import { syscallArgs, SyscallArg, syscallName } from './syscall';
 import {
   PathLike, validateAbortSignal, validateFd, validateFlags, validateId, validateMode, validateName, validateObject,
@@ -394,6 +395,36 @@ export async function waitid(idtype: number, id: number, options?: number): Prom
   const r = await native.waitAsync(1, t, i, waitOptions(options, C.WEXITED), rec);
   if (r < 0) fail(r, 'waitid', waitid);
   return r === 0 ? null : (decode(rec, true) as Wait4Status);
+}
+
+/**
+ * mount(2) on the threadpool (a mount can block: network filesystems, slow
+ * devices). It acts in the mount namespace of the threadpool thread that runs
+ * it. That is the JS thread's, except after the JS thread moved with
+ * unshare(CLONE_NEWNS) or setns once the threadpool had started (libuv starts
+ * it at the first async operation; threads started later follow the JS
+ * thread): then use the sync form. unshare, setns, chdir, fchdir, chroot,
+ * pivotRoot and sethostname have no promise form for that reason: on a
+ * threadpool thread they would change that thread, not the caller.
+ * @see {@link rawsys!mount}
+ */
+export async function mount(
+  source: PathLike | null | undefined, target: PathLike, fstype?: string | null, flags?: number, data?: string | Uint8Array | null,
+): Promise<void> {
+  const a = mountArgs(source, target, fstype, flags, data);
+  const r = await native.mountAsync(...a);
+  if (r < 0) fail(r, 'mount', mount, a[1]);
+}
+
+/**
+ * umount2(2) on the threadpool (unmounting can block while data is flushed), in
+ * the threadpool thread's mount namespace (see {@link mount}).
+ * @see {@link rawsys!umount2}
+ */
+export async function umount2(target: PathLike, flags?: number): Promise<void> {
+  const [t, f] = umountArgs(target, flags);
+  const r = await native.umount2Async(t, f);
+  if (r < 0) fail(r, 'umount2', umount2, t);
 }
 
 export { SyscallError, AbortError } from './errors';
