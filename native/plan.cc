@@ -455,7 +455,9 @@ napi_value Spawn(napi_env env, napi_callback_info info) {
     pthread_sigmask(SIG_SETMASK, &all, &old);
     int pidfd = -1;
     long pid;
-    bool vfork_path = !need_sync && cgroup_fd < 0;
+    // clone() reads the low byte of its flags as the exit signal, where
+    // clone3 has CLONE_NEWTIME (0x80): that flag takes the clone3 path.
+    bool vfork_path = !need_sync && cgroup_fd < 0 && (flags & CSIGNAL) == 0;
     if (vfork_path) {
       // The child's stack; the parent is suspended while the child uses it.
       const size_t kStack = 256 * 1024;
@@ -492,7 +494,8 @@ napi_value Spawn(napi_env env, napi_callback_info info) {
         } else {
           // Fork-like clone (no new stack): parent_tid, where CLONE_PIDFD puts
           // the pidfd, is the third argument on x86_64 and aarch64 alike.
-          pid = raw::Call(SYS_clone, (flags | CLONE_PIDFD | SIGCHLD), 0, &pidfd, 0, 0);
+          pid = (flags & CSIGNAL) ? -ENOSYS  // CLONE_NEWTIME needs clone3 (Linux 5.6)
+                                  : raw::Call(SYS_clone, (flags | CLONE_PIDFD | SIGCHLD), 0, &pidfd, 0, 0);
         }
       }
       if (pid == 0) ChildMain(&plan);  // the child: never returns

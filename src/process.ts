@@ -143,7 +143,13 @@ export function fork(plan: readonly Step[]): Child {
  * @see https://man7.org/linux/man-pages/man2/clone.2.html
  */
 export function clone(flags: number, plan: readonly Step[], options?: CloneOptions): Child {
-  return spawn(validateInt32(flags, 'flags', 0), plan, options, clone);
+  const f = validateInt32(flags, 'flags', 0);
+  // The low byte is clone(2)'s exit signal; rawsys always uses SIGCHLD, and of
+  // those bits only CLONE_NEWTIME (0x80, a clone3 flag) is a flag.
+  if ((f & 0xff & ~C.CLONE_NEWTIME) !== 0) {
+    throw invalidArgValue('flags', flags, 'must be CLONE_* flags (the exit signal is always SIGCHLD)');
+  }
+  return spawn(f, plan, options, clone);
 }
 
 /**

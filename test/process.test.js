@@ -218,6 +218,20 @@ test('clone: CLONE_NEWPID|CLONE_NEWUTS child is pid 1 and its hostname change is
   assert.is.not(os.hostname(), 'in-a-box');
 });
 
+test('clone: every CLONE_NEW* flag at once puts the child in eight new namespaces', () => {
+  const all = C.CLONE_NEWNS | C.CLONE_NEWUTS | C.CLONE_NEWIPC | C.CLONE_NEWPID | C.CLONE_NEWNET | C.CLONE_NEWCGROUP | C.CLONE_NEWTIME | C.CLONE_NEWUSER;
+  const c = sleeper([], all, { uidMappings: [{ containerId: 0, hostId: 0, size: 1 }], gidMappings: [{ containerId: 0, hostId: 0, size: 1 }] });
+  try {
+    for (const ns of ['mnt', 'uts', 'ipc', 'pid', 'net', 'cgroup', 'time', 'user']) {
+      assert.is.not(fs.readlinkSync(`/proc/${c.pid}/ns/${ns}`), fs.readlinkSync(`/proc/self/ns/${ns}`), ns);
+    }
+  } finally {
+    assert.is(c.finish().signal, 'SIGKILL');
+  }
+  // The low byte of clone(2)'s flags is its exit signal: refused, except CLONE_NEWTIME.
+  assert.throws(() => rawsys.clone(C.SIGCHLD, [{ op: 'exit' }]), (e) => e.code === 'ERR_INVALID_ARG_VALUE');
+});
+
 test('clone: CLONE_NEWUSER with uid/gid maps: root inside is an unprivileged uid outside', () => {
   const c = sleeper([{ op: 'setresgid', rgid: 0 }, { op: 'setresuid', ruid: 0 }], C.CLONE_NEWUSER, {
     uidMappings: [{ containerId: 0, hostId: 100000, size: 65536 }],
