@@ -10,7 +10,7 @@ const path = require('node:path');
 const util = require('node:util');
 const { pathToFileURL } = require('node:url');
 const rawsys = require('..');
-const { FORMS, tmpdir, openFds } = require('./helpers');
+const { FORMS, tmpdir, openFds, assertNoNewFds, caught } = require('./helpers');
 
 const C = rawsys.constants;
 const { SyscallError } = rawsys;
@@ -27,47 +27,6 @@ function assertStackHere(err, what) {
   assert.ok(frame.includes(__filename), `${what}: first frame is not in this file: ${frame}\n${err.stack}`);
 }
 
-/**
- * Asserts that no descriptor was opened since `before` (a listing from
- * openFds()). Only new numbers count: in the shared uvu process, async work
- * left by earlier test files may close descriptors meanwhile.
- */
-function assertNoNewFds(before, what) {
-  const added = openFds().filter((fd) => !before.includes(fd));
-  assert.equal(added, [], `${what}: new descriptors ${added.map((fd) => {
-    try {
-      return `${fd} -> ${fs.readlinkSync(`/proc/self/fd/${fd}`)}`;
-    } catch {
-      return String(fd);
-    }
-  })}`);
-}
-
-/**
- * Calls fn and returns what it threw (sync form) or rejected with (promise
- * form, which must return a Promise and not throw synchronously).
- */
-async function caught(label, fn) {
-  let err;
-  let ret;
-  try {
-    ret = fn();
-  } catch (e) {
-    err = e;
-  }
-  if (label === 'sync') {
-    assert.ok(err, 'the sync form should have thrown');
-    return err;
-  }
-  assert.not.ok(err, `the promise form threw synchronously: ${err && err.message}`);
-  assert.instance(ret, Promise);
-  try {
-    await ret;
-  } catch (e) {
-    return e;
-  }
-  assert.unreachable('the promise should have rejected');
-}
 
 // ---------------------------------------------------------------------------
 // SyscallError's shape

@@ -109,4 +109,46 @@ function openFds() {
   return fs.readdirSync('/proc/self/fd').map(Number).sort((a, b) => a - b);
 }
 
-module.exports = { tmpdir, FORMS, throwsLike, syscallError, spawnNode, kill, timeout, openFds };
+/**
+ * Asserts that no descriptor was opened since `before` (a listing from
+ * openFds()). Only new numbers count: in the shared uvu process, async work
+ * left by earlier test files may close descriptors meanwhile.
+ */
+function assertNoNewFds(before, what) {
+  const added = openFds().filter((fd) => !before.includes(fd));
+  assert.equal(added, [], `${what}: new descriptors ${added.map((fd) => {
+    try {
+      return `${fd} -> ${fs.readlinkSync(`/proc/self/fd/${fd}`)}`;
+    } catch {
+      return String(fd);
+    }
+  })}`);
+}
+
+/**
+ * Calls fn and returns what it threw (sync form) or rejected with (promise
+ * form, which must return a Promise and not throw synchronously).
+ */
+async function caught(label, fn) {
+  let err;
+  let ret;
+  try {
+    ret = fn();
+  } catch (e) {
+    err = e;
+  }
+  if (label === 'sync') {
+    assert.ok(err, 'the sync form should have thrown');
+    return err;
+  }
+  assert.not.ok(err, `the promise form threw synchronously: ${err && err.message}`);
+  assert.instance(ret, Promise);
+  try {
+    await ret;
+  } catch (e) {
+    return e;
+  }
+  assert.unreachable('the promise should have rejected');
+}
+
+module.exports = { tmpdir, FORMS, throwsLike, syscallError, spawnNode, kill, timeout, openFds, assertNoNewFds, caught };
