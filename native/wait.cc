@@ -82,19 +82,29 @@ bool Record(napi_env env, napi_value v, double** o) {
   return true;
 }
 
-// wait(kind, idtype, id, options, record) -> pid | 0 | -errno
-napi_value WaitSync(napi_env env, napi_callback_info info) {
+// Decodes (kind, idtype, id, options, record) for both wait forms.
+struct WaitArgs {
+  int64_t kind, idtype, id, options;
+  double* out;
+  napi_value record;
+};
+
+bool ParseWait(napi_env env, napi_callback_info info, WaitArgs* w) {
   napi_value argv[5];
   size_t argc = 5;
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc < 5) return ThrowType(env, "wait: missing arguments");
-  int64_t kind, idtype, id, options;
-  double* o;
-  if (!GetInt64(env, argv[0], &kind) || !GetInt64(env, argv[1], &idtype) || !GetInt64(env, argv[2], &id) ||
-      !GetInt64(env, argv[3], &options) || !Record(env, argv[4], &o))
-    return nullptr;
+  if (argc < 5) return ThrowType(env, "wait: missing arguments"), false;
+  w->record = argv[4];
+  return GetInt64(env, argv[0], &w->kind) && GetInt64(env, argv[1], &w->idtype) && GetInt64(env, argv[2], &w->id) &&
+         GetInt64(env, argv[3], &w->options) && Record(env, argv[4], &w->out);
+}
+
+// wait(kind, idtype, id, options, record) -> pid | 0 | -errno
+napi_value WaitSync(napi_env env, napi_callback_info info) {
+  WaitArgs w;
+  if (!ParseWait(env, info, &w)) return nullptr;
   napi_value res;
-  napi_create_int64(env, DoWait((int)kind, (int)idtype, id, (int)options, o), &res);
+  napi_create_int64(env, DoWait((int)w.kind, (int)w.idtype, w.id, (int)w.options, w.out), &res);
   return res;
 }
 
@@ -173,15 +183,10 @@ void Teardown(napi_async_cleanup_hook_handle hook, void* arg) {
 
 // waitAsync(kind, idtype, id, options, record) -> Promise<pid | 0 | -errno>
 napi_value WaitAsync(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
-  size_t argc = 5;
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc < 5) return ThrowType(env, "wait: missing arguments");
-  int64_t kind, idtype, id, options;
-  double* o;
-  if (!GetInt64(env, argv[0], &kind) || !GetInt64(env, argv[1], &idtype) || !GetInt64(env, argv[2], &id) ||
-      !GetInt64(env, argv[3], &options) || !Record(env, argv[4], &o))
-    return nullptr;
+  WaitArgs wa;
+  if (!ParseWait(env, info, &wa)) return nullptr;
+  int64_t kind = wa.kind, idtype = wa.idtype, id = wa.id, options = wa.options;
+  double* o = wa.out;
   napi_deferred deferred;
   napi_value promise, v;
   napi_create_promise(env, &deferred, &promise);
@@ -226,7 +231,7 @@ napi_value WaitAsync(napi_env env, napi_callback_info info) {
     delete w;
     return promise;
   }
-  napi_create_reference(env, argv[4], 1, &w->record);
+  napi_create_reference(env, wa.record, 1, &w->record);
   napi_value resource, name;
   napi_create_object(env, &resource);
   napi_create_reference(env, resource, 1, &w->resource);
