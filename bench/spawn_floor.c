@@ -27,7 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_ROUNDS 32
+#include "measure.h"
+
 #define STACK (64 * 1024)
 
 static const char *const PATH = "/bin/true";
@@ -38,12 +39,6 @@ static char *stack_top;
 static void die(const char *what) {
   fprintf(stderr, "spawn_floor: %s: %s\n", what, strerror(errno));
   exit(1);
-}
-
-static double now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
 // Reap `pid` and insist that /bin/true really ran: timing failed execs would
@@ -82,35 +77,6 @@ static void op_clone_vfork(void) {
   reap(pid);
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-// ns/op of one round: ops run in batches so the clock is read about once a
-// millisecond (a spawn takes hundreds of microseconds, so mostly once an op).
-static double round_ns(void (*op)(void), double round_ns_budget, long batch) {
-  long iters = 0;
-  double start = now_ns(), t;
-  do {
-    for (long k = 0; k < batch; k++) op();
-    iters += batch;
-    t = now_ns();
-  } while (t - start < round_ns_budget);
-  return (t - start) / iters;
-}
-
-static double measure(void (*op)(void), double round_ms, int rounds) {
-  // Warm-up (page cache, /bin/true's pages, ld.so) doubles as batch calibration.
-  double est = round_ns(op, round_ms * 1e6 / 2, 1);
-  long batch = (long)(1e6 / est);
-  if (batch < 1) batch = 1;
-  double r[MAX_ROUNDS];
-  for (int i = 0; i < rounds; i++) r[i] = round_ns(op, round_ms * 1e6, batch);
-  qsort(r, rounds, sizeof r[0], cmp_double);
-  return rounds % 2 ? r[rounds / 2] : (r[rounds / 2 - 1] + r[rounds / 2]) / 2;
-}
-
 static const struct {
   const char *name;
   void (*op)(void);
@@ -118,20 +84,6 @@ static const struct {
     {"posix_spawn_wait", op_posix_spawn},
     {"clone_vfork_wait", op_clone_vfork},
 };
-
-// Whether `name` is in the comma-separated `list` (NULL: every case).
-static int wanted(const char *list, const char *name) {
-  if (!list) return 1;
-  size_t n = strlen(name);
-  for (const char *p = list; *p;) {
-    const char *e = strchr(p, ',');
-    size_t len = e ? (size_t)(e - p) : strlen(p);
-    if (len == n && strncmp(p, name, n) == 0) return 1;
-    if (!e) break;
-    p = e + 1;
-  }
-  return 0;
-}
 
 int main(int argc, char **argv) {
   double round_ms = argc > 1 ? atof(argv[1]) : 200;
