@@ -97,6 +97,9 @@ struct Spec {
   const char* sig;
   int64_t (*fn)(Args&);
   RetKind ret;
+  // The call acts on the calling thread (namespaces, cwd, capabilities,
+  // prctl): no async export, since a threadpool thread would run it.
+  bool thread_bound = false;
 };
 
 // Registers the sync and async exports of every spec in `specs`.

@@ -195,11 +195,11 @@ const Spec kSpecs[] = {
     {"getpgid", "i", Getpgid, kInt},
     {"getsid", "i", Getsid, kInt},
     {"prlimit", "iiiiiB", Prlimit, kInt},
-    {"prctl", "iiiii", Prctl, kInt},
-    {"prGetName", "", PrGetName, kBytes},
-    {"prSetName", "p", PrSetName, kInt},
-    {"capget", "iB", Capget, kInt},
-    {"capset", "iii", Capset, kInt},
+    {"prctl", "iiiii", Prctl, kInt, true},
+    {"prGetName", "", PrGetName, kBytes, true},
+    {"prSetName", "p", PrSetName, kInt, true},
+    {"capget", "iB", Capget, kInt, true},
+    {"capset", "iii", Capset, kInt, true},
 };
 
 }  // namespace

@@ -89,7 +89,9 @@ bool GetString(napi_env env, napi_value v, Storage& st, int slot, const char** o
   if (t == napi_string) {
     size_t n;
     napi_get_value_string_utf8(env, v, dst, kInlineString, &n);
-    if (n == kInlineString - 1) {  // possibly truncated: measure, then copy whole
+    // Only whole UTF-8 characters are copied: a string cut short can end up
+    // to 3 bytes before the buffer's end. Then measure and copy it whole.
+    if (n >= kInlineString - 4) {
       napi_get_value_string_utf8(env, v, nullptr, 0, &n);
       dst = (char*)malloc(n + 1);
       if (!dst) return ThrowRange(env, "out of memory"), false;
@@ -385,6 +387,7 @@ void Register(Napi::Env env, Napi::Object exports, const Spec* specs, size_t n) 
     bool fast_io = s->ret == kInt && (strcmp(s->sig, "ib") == 0 || strcmp(s->sig, "ibi") == 0);
     napi_create_function(env, s->name, NAPI_AUTO_LENGTH, fast_io ? FastIoCall : SyncCall, (void*)s, &f);
     exports.Set(s->name, Napi::Value(env, f));
+    if (s->thread_bound) continue;
     napi_create_function(env, async_name, NAPI_AUTO_LENGTH, AsyncCall, (void*)s, &f);
     exports.Set(async_name, Napi::Value(env, f));
   }

@@ -72,16 +72,16 @@ int64_t Gethostname(Args& a) {
 }
 
 const Spec kSpecs[] = {
-    {"unshare", "i", Unshare, kInt},
-    {"setns", "ii", Setns, kInt},
+    {"unshare", "i", Unshare, kInt, true},
+    {"setns", "ii", Setns, kInt, true},
     {"nsType", "i", NsType, kInt},
     {"mount", "pppiiB", Mount, kInt},
     {"umount2", "pi", Umount2, kInt},
-    {"pivotRoot", "pp", PivotRoot, kInt},
-    {"chroot", "p", Chroot, kInt},
-    {"chdir", "p", Chdir, kInt},
-    {"fchdir", "i", Fchdir, kInt},
-    {"sethostname", "p", Sethostname, kInt},
+    {"pivotRoot", "pp", PivotRoot, kInt, true},
+    {"chroot", "p", Chroot, kInt, true},
+    {"chdir", "p", Chdir, kInt, true},
+    {"fchdir", "i", Fchdir, kInt, true},
+    {"sethostname", "p", Sethostname, kInt, true},
     {"gethostname", "", Gethostname, kBytes},
 };
 

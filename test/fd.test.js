@@ -305,6 +305,18 @@ for (const [form, api] of FORMS) {
   });
 }
 
+test('mkdir: a path whose multibyte character crosses the inline buffer is not cut short', () => {
+  // 'é' (2 bytes) at bytes 510-511: a copy of whole UTF-8 characters stops before it.
+  const prefix = path.join(dir, 'p'.repeat(200), 'q'.repeat(200));
+  fs.mkdirSync(prefix, { recursive: true });
+  const filler = 'a'.repeat(510 - Buffer.byteLength(prefix) - 1);
+  const full = path.join(prefix, `${filler}éXYZ`);
+  assert.is(Buffer.byteLength(full) > 512, true);
+  rawsys.mkdir(full);
+  assert.ok(fs.existsSync(full), 'created under its whole name');
+  assert.not.ok(fs.existsSync(path.join(prefix, filler)), 'not under a truncated one');
+});
+
 test('fds: none of ours leaks into a child across exec', () => {
   const ours = [];
   ours.push(rawsys.open(fresh('leak')));
