@@ -126,8 +126,9 @@ long CloseRange(unsigned first, unsigned last, unsigned flags) {
   struct rlimit64 {
     uint64_t cur, max;
   } rl;
-  if (raw::Call(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, &rl) < 0) rl.cur = 65536;
-  uint64_t end = last < rl.cur ? last : rl.cur - 1;
+  // Up to the hard limit: descriptors above a lowered soft limit stay open.
+  if (raw::Call(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, &rl) < 0 || rl.max > (1u << 20)) rl.max = 1u << 20;
+  uint64_t end = last < rl.max ? last : rl.max - 1;
   for (uint64_t fd = first; fd <= end; fd++) raw::Call(SYS_close, fd);
   return 0;
 }
@@ -292,6 +293,7 @@ bool LoadStrings(napi_env env, napi_value arr, Strings& t) {
       uint8_t* d;
       size_t n;
       GetView(env, v, &d, &n);
+      if (n > t.len[k]) n = t.len[k];  // the element changed between the two reads
       memcpy(at, d, n);
       at[n] = 0;
     }
@@ -312,8 +314,14 @@ bool ResolveSteps(napi_env env, const int64_t* w, size_t nrec, Strings& t, Step*
     return true;
   };
   size_t nvec = 0;
-  for (size_t k = 0; k < nrec; k++)
-    if (w[k * 8] == kExecve) nvec += (size_t)(w[k * 8 + 3] + 1 + w[k * 8 + 5] + 1);
+  for (size_t k = 0; k < nrec; k++) {
+    if (w[k * 8] != kExecve) continue;
+    int64_t as = w[k * 8 + 2], an = w[k * 8 + 3], es = w[k * 8 + 4], en = w[k * 8 + 5];
+    if (as < 0 || an < 0 || es < 0 || en < 0 || (uint64_t)as > t.n || (uint64_t)an > t.n - (uint64_t)as ||
+        (uint64_t)es > t.n || (uint64_t)en > t.n - (uint64_t)es)
+      return ThrowRange(env, "plan: execve vector out of range"), false;
+    nvec += (size_t)(an + 1 + en + 1);
+  }
   if (nvec) {
     t.vecs = (char**)calloc(nvec, sizeof(char*));
     if (!t.vecs) return ThrowRange(env, "out of memory"), false;
@@ -427,9 +435,20 @@ napi_value Spawn(napi_env env, napi_callback_info info) {
   Strings maps;
   if (!LoadStrings(env, argv[4], maps) || maps.n < 3) {
     free(steps);
-    return nullptr;
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    return pending ? nullptr : ThrowType(env, "spawn: maps must be [uid_map, gid_map, setgroups]");
   }
 
+  // Only namespace flags: CLONE_VM, CLONE_FILES, CLONE_SIGHAND, CLONE_THREAD …
+  // would share Node's memory, descriptors or signal handlers with a child
+  // that rewrites them. (TypeScript refuses them first; this is the backstop.)
+  const int64_t kAllowed = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |
+                           CLONE_NEWCGROUP | CLONE_NEWTIME;
+  if (flags & ~kAllowed) {
+    free(steps);
+    return ThrowRange(env, "spawn: only CLONE_NEW* flags are allowed");
+  }
   bool need_sync = opt[0] != 0;
   int cgroup_fd = (int)opt[1];
   Plan plan;
@@ -447,12 +466,34 @@ napi_value Spawn(napi_env env, napi_callback_info info) {
     out[3] = errno;
     goto done;
   }
+  {
+    // A dup2 or close step must not hit the error pipe (a failed execve would
+    // then be reported into the user's descriptor, or not at all): move its
+    // write end above every descriptor such a step names, as Go does.
+    int64_t top = -1;
+    for (size_t k = 0; k < nrec; k++) {
+      const int64_t* x = steps[k].w;
+      if (x[0] == kDup2 && x[2] > top) top = x[2];
+      if ((x[0] == kDup2 || x[0] == kClose) && x[1] > top) top = x[1];
+    }
+    if (top >= errpipe[1]) {
+      int moved = top < INT_MAX ? fcntl(errpipe[1], F_DUPFD_CLOEXEC, (int)top + 1) : -1;
+      if (moved < 0) {
+        out[3] = errno ? errno : EMFILE;
+        goto done;
+      }
+      close(errpipe[1]);
+      errpipe[1] = moved;
+    }
+  }
   plan.errfd = errpipe[1];
   plan.syncfd = syncpipe[0];
   {
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
+    // Raw rt_sigprocmask: glibc's pthread_sigmask leaves its own two internal
+    // signals unblocked, and the child must not take any signal before it has
+    // reset the dispositions.
+    uint64_t all = ~0ULL, old = 0;
+    raw::Call(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, sizeof all);
     int pidfd = -1;
     long pid;
     // clone() reads the low byte of its flags as the exit signal, where
@@ -500,7 +541,7 @@ napi_value Spawn(napi_env env, napi_callback_info info) {
       }
       if (pid == 0) ChildMain(&plan);  // the child: never returns
     }
-    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    raw::Call(SYS_rt_sigprocmask, SIG_SETMASK, &old, 0, sizeof old);
     close(errpipe[1]);
     errpipe[1] = -1;
     if (syncpipe[0] >= 0) {
@@ -558,7 +599,11 @@ napi_value Spawn(napi_env env, napi_callback_info info) {
       if (r <= 0) break;
       got += (size_t)r;
     }
-    if (got == sizeof msg) {
+    if (got > 0) {
+      if (got < sizeof msg) {  // cut short: the child died writing it
+        msg[0] = -1;
+        msg[1] = EIO;
+      }
       siginfo_t si;
       RAWSYS_RETRY(waitid(P_PID, (id_t)pid, &si, WEXITED));  // reap: no zombie
       if (pidfd >= 0) close(pidfd);

@@ -144,10 +144,14 @@ export function fork(plan: readonly Step[]): Child {
  */
 export function clone(flags: number, plan: readonly Step[], options?: CloneOptions): Child {
   const f = validateInt32(flags, 'flags', 0);
-  // The low byte is clone(2)'s exit signal; rawsys always uses SIGCHLD, and of
-  // those bits only CLONE_NEWTIME (0x80, a clone3 flag) is a flag.
-  if ((f & 0xff & ~C.CLONE_NEWTIME) !== 0) {
-    throw invalidArgValue('flags', flags, 'must be CLONE_* flags (the exit signal is always SIGCHLD)');
+  // Namespace flags only. The others would share Node's memory (CLONE_VM),
+  // descriptors (CLONE_FILES) or signal handlers (CLONE_SIGHAND) with a child
+  // that rewrites them, or make it a thread of Node (CLONE_THREAD); and the
+  // low byte is clone(2)'s exit signal, always SIGCHLD here.
+  const allowed = C.CLONE_NEWNS | C.CLONE_NEWUTS | C.CLONE_NEWIPC | C.CLONE_NEWUSER | C.CLONE_NEWPID | C.CLONE_NEWNET |
+    C.CLONE_NEWCGROUP | C.CLONE_NEWTIME;
+  if ((f & ~allowed) !== 0) {
+    throw invalidArgValue('flags', flags, 'must be CLONE_NEW* flags only (CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP, CLONE_NEWTIME)');
   }
   return spawn(f, plan, options, clone);
 }

@@ -457,4 +457,49 @@ test('execve: replaces the calling process (in a child node)', async () => {
   assert.equal(h.lines, ['ENOENT execve /nonexistent', 'replaced ok']);
 });
 
+test('clone: flags that would share memory, descriptors or signal handlers with Node are refused', async () => {
+  for (const name of ['CLONE_VM', 'CLONE_FILES', 'CLONE_FS', 'CLONE_SIGHAND', 'CLONE_THREAD', 'CLONE_SYSVSEM']) {
+    await throwsLike(() => rawsys.clone(C[name], [{ op: 'exit' }]), { code: 'ERR_INVALID_ARG_VALUE' }, name);
+  }
+  // The native backstop refuses them too, whatever TypeScript let through.
+  const { native } = require('../dist/cjs/binding.js');
+  const rec = new BigInt64Array(8);
+  rec[0] = 27n; // exit
+  assert.throws(() => native.spawn(C.CLONE_FILES, rec, [], new BigInt64Array([0n, -1n, 0n]), ['', '', '']), RangeError);
+  // Bad execve vectors and missing maps: errors, not a corrupted heap.
+  const bad = new BigInt64Array(16);
+  bad.set([26n, 0n, 0n, 1000n, 0n, 0n], 0);
+  bad.set([26n, 0n, 0n, -990n, 0n, 0n], 8);
+  assert.throws(() => native.spawn(0, bad, ['/bin/true'], new BigInt64Array([0n, -1n, 0n]), ['', '', '']), RangeError);
+  assert.throws(() => native.spawn(0, rec, [], new BigInt64Array([0n, -1n, 0n]), []), TypeError);
+  assert.equal(zombies(), []);
+});
+
+test('fork: a dup2 or close step onto the error pipe cannot hide an execve failure', async () => {
+  for (let fd = 3; fd < 40; fd++) {
+    await syscallError(() => rawsys.fork([{ op: 'dup2', oldfd: 2, newfd: fd }, { op: 'execve', path: '/nonexistent/x' }]), 'ENOENT', 'execve');
+    // close of a number that is not open fails at that step; never does the fork "succeed".
+    const err = await throwsLike(() => rawsys.fork([{ op: 'close', fd }, { op: 'execve', path: '/nonexistent/x' }]), {});
+    assert.ok((err.syscall === 'execve' && err.code === 'ENOENT') || (err.syscall === 'close' && err.code === 'EBADF'), `${fd}: ${err.message}`);
+  }
+  assert.equal(zombies(), []);
+});
+
+test('waitid (promises): waiting on a caller pidfd leaves it blocking, and two waits on it both resolve', async () => {
+  const c = sleeper();
+  try {
+    const a = P.waitid(C.P_PIDFD, c.pidfd, C.WEXITED | C.WNOWAIT);
+    const b = P.waitid(C.P_PIDFD, c.pidfd, C.WEXITED | C.WNOWAIT);
+    assert.is(rawsys.fcntl(c.pidfd, C.F_GETFL) & C.O_NONBLOCK, 0, 'O_NONBLOCK not left on the pidfd');
+    process.kill(c.pid, 'SIGKILL');
+    const [x, y] = await Promise.race([Promise.all([a, b]), timeout(5000, 'two waits on one pidfd')]);
+    assert.is(x.signal, 'SIGKILL');
+    assert.is(y.signal, 'SIGKILL');
+    // A blocking wait on the same pidfd still works (WNOWAIT left the zombie).
+    assert.is(rawsys.waitid(C.P_PIDFD, c.pidfd, C.WEXITED).signal, 'SIGKILL');
+  } finally {
+    rawsys.close(c.pidfd);
+  }
+});
+
 test.run();
