@@ -163,6 +163,9 @@ void CallJs(napi_env env, napi_value, void* context, void* data) {
 
 void FinalizeHandle(napi_env, void* data, void*) { Unref((WaitReq*)data); }
 
+// Marks our wait handles, so cancelWait refuses any other External.
+const napi_type_tag kWaitTag = {0x7261777379732d77ULL, 0x6169742d68616e64ULL};
+
 // Environment teardown: no result can reach JS any more. Stop every pending
 // waiter so no thread stays blocked on a lock nobody will get.
 void Cleanup(void* arg) {
@@ -221,6 +224,7 @@ Napi::Value Start(Napi::Env env, Hub* h, WaitReq* r) {
   }
   napi_value handle;
   napi_create_external(env, r, FinalizeHandle, nullptr, &handle);
+  napi_type_tag_object(env, handle, &kWaitTag);
   Napi::Array out = Napi::Array::New(env, 2);
   out.Set(0u, Napi::Value(env, promise));
   out.Set(1u, Napi::Value(env, handle));
@@ -268,14 +272,21 @@ Napi::Value LockWait(const Napi::CallbackInfo& info) {
 // once the wait has finished, true while it still needs waking.
 Napi::Value CancelWait(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsExternal()) return Napi::Value(env, ThrowType(env, "bad wait handle"));
-  WaitReq* r = info[0].As<Napi::External<WaitReq>>().Data();
+  bool ours = false;
+  if (info.Length() >= 1 && info[0].IsExternal()) napi_check_object_type_tag(env, info[0], &kWaitTag, &ours);
+  WaitReq* r = ours ? info[0].As<Napi::External<WaitReq>>().Data() : nullptr;
+  if (r == nullptr) return Napi::Value(env, ThrowType(env, "bad wait handle"));
   r->aborted.store(true);
-  if (r->done.load()) return Napi::Boolean::New(env, false);
+  // Wake only while the waiter is still on the pending list (it unlinks itself
+  // under mu before it exits), so a tid reused by another thread is never hit.
   // The waiter may be between its start and storing its tid: then it will
   // see `aborted` before blocking, or the next cancelWait wakes it.
-  Wake(r->tid.load());
-  return Napi::Boolean::New(env, true);
+  Hub* h = r->hub;
+  pthread_mutex_lock(&h->mu);
+  bool pending = !r->done.load() && (r->prev != nullptr || h->head == r);
+  if (pending) Wake(r->tid.load());
+  pthread_mutex_unlock(&h->mu);
+  return Napi::Boolean::New(env, pending);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "common.h"
 #include "rawcall.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -149,6 +150,9 @@ void Finish(PollWait* w, int64_t r) {
   napi_close_callback_scope(env, cb);
   napi_close_handle_scope(env, scope);
   Release(w);
+  // Done with the environment: a teardown from now on must not run Teardown.
+  napi_remove_async_cleanup_hook(w->hook);
+  w->hook = nullptr;
   uv_poll_stop(&w->handle);
   if (w->own_pidfd) close(w->pidfd);
   uv_close((uv_handle_t*)&w->handle, Closed);
@@ -197,11 +201,17 @@ napi_value WaitAsync(napi_env env, napi_callback_info info) {
     napi_resolve_deferred(env, deferred, v);
     return promise;
   }
+  // The watched descriptor is always our own: a caller's pidfd is duplicated,
+  // so two waits on it do not collide in epoll (EEXIST).
   int pidfd;
   bool own = true;
   if (kind == 1 && idtype == P_PIDFD) {
-    pidfd = (int)id;
-    own = false;
+    pidfd = fcntl((int)id, F_DUPFD_CLOEXEC, 3);
+    if (pidfd < 0) {
+      napi_create_int64(env, -errno, &v);
+      napi_resolve_deferred(env, deferred, v);
+      return promise;
+    }
   } else {
     pidfd = (int)raw::Call(SYS_pidfd_open, id, 0);
     if (pidfd < 0) {
@@ -223,7 +233,12 @@ napi_value WaitAsync(napi_env env, napi_callback_info info) {
   w->pidfd = pidfd;
   w->own_pidfd = own;
   w->handle.data = w;
+  // uv_poll_init makes the descriptor non-blocking, and O_NONBLOCK belongs to
+  // the open file, shared with the caller's pidfd: put the flags back (libuv
+  // never reads from it), or a later blocking waitid on it fails with EAGAIN.
+  int fl = fcntl(pidfd, F_GETFL);
   int e = uv_poll_init(loop, &w->handle, pidfd);
+  if (fl >= 0) fcntl(pidfd, F_SETFL, fl);
   if (e != 0) {
     napi_create_int64(env, e, &v);  // libuv errors are -errno on Linux
     napi_resolve_deferred(env, deferred, v);

@@ -388,11 +388,12 @@ export async function wait4(pid: number, options?: number): Promise<Wait4Status 
   return r === 0 ? null : (decode(rec, true) as Wait4Status);
 }
 
-/** waitid(2) (P_PID or P_PIDFD) on a pidfd with the event loop. @see {@link rawsys!waitid} */
+/** waitid(2) (P_PID or P_PIDFD) on a pidfd with the event loop; WEXITED is always included. @see {@link rawsys!waitid} */
 export async function waitid(idtype: number, id: number, options?: number): Promise<Wait4Status | null> {
   const [t, i] = waitidTarget(idtype, id);
   const rec = new Float64Array(13);
-  const r = await native.waitAsync(1, t, i, waitOptions(options, C.WEXITED), rec);
+  // A pidfd only signals termination, so WEXITED is always part of the wait.
+  const r = await native.waitAsync(1, t, i, waitOptions(options, C.WEXITED) | C.WEXITED, rec);
   if (r < 0) fail(r, 'waitid', waitid);
   return r === 0 ? null : (decode(rec, true) as Wait4Status);
 }
