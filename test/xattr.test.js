@@ -10,7 +10,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
 const rawsys = require('..');
-const { FORMS } = require('./helpers');
+const { FORMS, caught } = require('./helpers');
 
 const C = rawsys.constants;
 
@@ -78,25 +78,7 @@ async function withFd(file, flags, fn) {
  * when `expectedPath` is given (a string), or an undefined path when it is null.
  */
 async function fails(label, fn, code, syscall, expectedPath) {
-  let err;
-  let ret;
-  try {
-    ret = fn();
-  } catch (e) {
-    err = e;
-  }
-  if (label === 'sync') {
-    assert.ok(err, `sync ${syscall} should have thrown ${code}`);
-  } else {
-    assert.not.ok(err, `promise ${syscall} threw synchronously: ${err && err.message}`);
-    assert.instance(ret, Promise);
-    try {
-      await ret;
-    } catch (e) {
-      err = e;
-    }
-    assert.ok(err, `promise ${syscall} should have rejected with ${code}`);
-  }
+  const err = await caught(label, fn);
   assert.instance(err, rawsys.SyscallError, `${err && err.stack}`);
   assert.is(err.code, code, err.message);
   assert.is(err.errno, -C[code]);
