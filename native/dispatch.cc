@@ -79,6 +79,15 @@ bool GetView(napi_env env, napi_value v, uint8_t** data, size_t* len) {
   return false;
 }
 
+// Reads an (offset, length) pair and checks that it lies inside a view of
+// `len` bytes. False with a pending error otherwise.
+static bool GetRange(napi_env env, napi_value voff, napi_value vlen, size_t len, int64_t* off, int64_t* n) {
+  if (!GetInt64(env, voff, off) || !GetInt64(env, vlen, n)) return false;
+  if (*off < 0 || *n < 0 || (uint64_t)*off > len || (uint64_t)*n > len - (uint64_t)*off)
+    return ThrowRange(env, "offset and length must lie within the buffer"), false;
+  return true;
+}
+
 namespace {
 
 // Copies a string or Buffer argument, NUL-terminated, into storage.
@@ -225,9 +234,8 @@ bool Parse(napi_env env, const Spec* spec, napi_value* argv, size_t argc, Args& 
         if (*c == 'b') {
           int64_t off, n;
           if (k + 2 > argc) return ThrowType(env, "missing offset or length"), false;
-          if (!GetInt64(env, argv[k++], &off) || !GetInt64(env, argv[k++], &n)) return false;
-          if (off < 0 || n < 0 || (uint64_t)off > len || (uint64_t)n > len - (uint64_t)off)
-            return ThrowRange(env, "offset and length must lie within the buffer"), false;
+          if (!GetRange(env, argv[k], argv[k + 1], len, &off, &n)) return false;
+          k += 2;
           d += off;
           len = (size_t)n;
         }
@@ -298,9 +306,7 @@ napi_value FastIoCall(napi_env env, napi_callback_info info) {
   if (!GetInt64(env, argv[0], &a.i[0]) || !GetView(env, argv[1], &d, &len)) return nullptr;
   int64_t off = 0, n = (int64_t)len;
   if (!compact) {
-    if (!GetInt64(env, argv[2], &off) || !GetInt64(env, argv[3], &n)) return nullptr;
-    if (off < 0 || n < 0 || (uint64_t)off > len || (uint64_t)n > len - (uint64_t)off)
-      return ThrowRange(env, "offset and length must lie within the buffer");
+    if (!GetRange(env, argv[2], argv[3], len, &off, &n)) return nullptr;
   }
   if (positional && !GetInt64(env, argv[compact ? 2 : 4], &a.i[1])) return nullptr;
   a.data = d + off;
