@@ -2259,3 +2259,57 @@ K(PR_GET_SECUREBITS)
 #ifdef PIDFD_NONBLOCK
 K(PIDFD_NONBLOCK)
 #endif
+#ifdef MFD_CLOEXEC
+K(MFD_CLOEXEC)
+#endif
+#ifdef MFD_ALLOW_SEALING
+K(MFD_ALLOW_SEALING)
+#endif
+#ifdef MFD_NOEXEC_SEAL
+K(MFD_NOEXEC_SEAL)
+#endif
+#ifdef MFD_EXEC
+K(MFD_EXEC)
+#endif
+#ifdef F_ADD_SEALS
+K(F_ADD_SEALS)
+#endif
+#ifdef F_GET_SEALS
+K(F_GET_SEALS)
+#endif
+#ifdef F_SEAL_SEAL
+K(F_SEAL_SEAL)
+#endif
+#ifdef F_SEAL_SHRINK
+K(F_SEAL_SHRINK)
+#endif
+#ifdef F_SEAL_GROW
+K(F_SEAL_GROW)
+#endif
+#ifdef F_SEAL_WRITE
+K(F_SEAL_WRITE)
+#endif
+#ifdef F_SEAL_FUTURE_WRITE
+K(F_SEAL_FUTURE_WRITE)
+#endif
+#ifdef POLLIN
+K(POLLIN)
+#endif
+#ifdef POLLPRI
+K(POLLPRI)
+#endif
+#ifdef POLLOUT
+K(POLLOUT)
+#endif
+#ifdef POLLERR
+K(POLLERR)
+#endif
+#ifdef POLLHUP
+K(POLLHUP)
+#endif
+#ifdef POLLNVAL
+K(POLLNVAL)
+#endif
+#ifdef POLLRDHUP
+K(POLLRDHUP)
+#endif

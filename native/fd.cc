@@ -6,6 +6,8 @@
 #include "common.h"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/mman.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -153,6 +155,13 @@ int64_t Pipe2(Args& a) {
   return Ret(pipe2((int*)a.data, (int)a.i[0] | O_CLOEXEC));
 }
 
+// memfd_create(2), always MFD_CLOEXEC.
+int64_t MemfdCreate(Args& a) { return Ret(memfd_create(a.s[0], (unsigned)a.i[0] | MFD_CLOEXEC)); }
+
+// poll(2) over an array of struct pollfd; EINTR is returned (the caller knows
+// how much of its timeout is left, the kernel does not restart poll).
+int64_t Poll(Args& a) { return Ret(poll((struct pollfd*)a.data, a.size / sizeof(struct pollfd), (int)a.i[0])); }
+
 int64_t Chmod(Args& a) { return Ret(RAWSYS_RETRY(chmod(a.s[0], (mode_t)a.i[0]))); }
 
 int64_t Fchmod(Args& a) { return Ret(RAWSYS_RETRY(fchmod((int)a.i[0], (mode_t)a.i[1]))); }
@@ -185,6 +194,8 @@ const Spec kSpecs[] = {
     {"dup2", "ii", Dup2, kInt},
     {"dup3", "iii", Dup3, kInt},
     {"pipe2", "iB", Pipe2, kInt},
+    {"memfdCreate", "pi", MemfdCreate, kInt},
+    {"poll", "Bi", Poll, kInt},
     {"chmod", "pi", Chmod, kInt},
     {"fchmod", "ii", Fchmod, kInt},
     {"fchown", "iii", Fchown, kInt},

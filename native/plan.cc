@@ -403,64 +403,82 @@ struct CloneArgs {
   uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
 };
 
-// spawn(flags, records BigInt64Array, strings[], options Int64 [syncNeeded,
-// cgroupFd, sigmask], maps [uidMap, gidMap, setgroups]) ->
-// [pid, pidfd, failedStep, errno]. failedStep -1 with errno: the clone itself
-// or the parent's part (-2: uid_map, -3: gid_map, -4: setgroups) failed.
-napi_value Spawn(napi_env env, napi_callback_info info) {
+// One spawn: everything the clone needs, copied out of JavaScript values so
+// that it can run on a threadpool thread with no JavaScript in reach.
+struct SpawnJob {
+  Strings t;
+  Strings maps;  // [uid_map, gid_map, setgroups] written by the parent
+  Step* steps = nullptr;
+  size_t nrec = 0;
+  int64_t flags = 0;
+  bool need_sync = false;
+  int cgroup_fd = -1;
+  uint64_t sigmask = 0;
+  int64_t out[4] = {-1, -1, -1, 0};  // pid, pidfd, failed step, errno
+  napi_async_work work = nullptr;
+  napi_deferred deferred = nullptr;
+  ~SpawnJob() { free(steps); }
+};
+
+// Parses spawn's arguments (flags, records BigInt64Array, strings[], options
+// Int64 [syncNeeded, cgroupFd, sigmask], maps [uidMap, gidMap, setgroups])
+// into `job`. On false a JavaScript exception is pending.
+bool PrepareSpawn(napi_env env, napi_callback_info info, SpawnJob* job) {
   napi_value argv[5];
   size_t argc = 5;
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc < 5) return ThrowType(env, "spawn: missing arguments");
-  int64_t flags;
-  if (!GetInt64(env, argv[0], &flags)) return nullptr;
+  if (argc < 5) return ThrowType(env, "spawn: missing arguments"), false;
+  if (!GetInt64(env, argv[0], &job->flags)) return false;
   uint8_t* recs;
   size_t recbytes;
-  if (!GetView(env, argv[1], &recs, &recbytes)) return nullptr;
-  if (recbytes % 64 != 0 || recbytes == 0) return ThrowRange(env, "spawn: bad plan records");
+  if (!GetView(env, argv[1], &recs, &recbytes)) return false;
+  if (recbytes % 64 != 0 || recbytes == 0) return ThrowRange(env, "spawn: bad plan records"), false;
   uint8_t* optb;
   size_t optlen;
-  if (!GetView(env, argv[3], &optb, &optlen) || optlen < 3 * sizeof(int64_t)) return ThrowRange(env, "spawn: bad options");
+  if (!GetView(env, argv[3], &optb, &optlen) || optlen < 3 * sizeof(int64_t)) return ThrowRange(env, "spawn: bad options"), false;
   const int64_t* opt = (const int64_t*)optb;
-  Strings t;
-  if (!LoadStrings(env, argv[2], t)) return nullptr;
-  size_t nrec = recbytes / 64;
-  Step* steps = (Step*)calloc(nrec, sizeof(Step));
-  if (!steps) return ThrowRange(env, "out of memory");
-  if (!ResolveSteps(env, (const int64_t*)recs, nrec, t, steps)) {
-    free(steps);
-    return nullptr;
-  }
-  // Parent-side maps, written while the child waits (as strings, -1 = none).
-  Strings maps;
-  if (!LoadStrings(env, argv[4], maps) || maps.n < 3) {
-    free(steps);
+  if (!LoadStrings(env, argv[2], job->t)) return false;
+  job->nrec = recbytes / 64;
+  job->steps = (Step*)calloc(job->nrec, sizeof(Step));
+  if (!job->steps) return ThrowRange(env, "out of memory"), false;
+  if (!ResolveSteps(env, (const int64_t*)recs, job->nrec, job->t, job->steps)) return false;
+  if (!LoadStrings(env, argv[4], job->maps) || job->maps.n < 3) {
     bool pending = false;
     napi_is_exception_pending(env, &pending);
-    return pending ? nullptr : ThrowType(env, "spawn: maps must be [uid_map, gid_map, setgroups]");
+    if (!pending) ThrowType(env, "spawn: maps must be [uid_map, gid_map, setgroups]");
+    return false;
   }
-
   // Only namespace flags: CLONE_VM, CLONE_FILES, CLONE_SIGHAND, CLONE_THREAD …
   // would share Node's memory, descriptors or signal handlers with a child
   // that rewrites them. (TypeScript refuses them first; this is the backstop.)
   const int64_t kAllowed = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |
                            CLONE_NEWCGROUP | CLONE_NEWTIME;
-  if (flags & ~kAllowed) {
-    free(steps);
-    return ThrowRange(env, "spawn: only CLONE_NEW* flags are allowed");
-  }
-  bool need_sync = opt[0] != 0;
-  int cgroup_fd = (int)opt[1];
+  if (job->flags & ~kAllowed) return ThrowRange(env, "spawn: only CLONE_NEW* flags are allowed"), false;
+  job->need_sync = opt[0] != 0;
+  job->cgroup_fd = (int)opt[1];
+  job->sigmask = (uint64_t)opt[2];
+  return true;
+}
+
+// The clone and the parent's side of the protocol. Plain C: runs on the JS
+// thread (spawn) or on a threadpool thread (spawnAsync).
+void ExecuteSpawn(SpawnJob* job) {
+  int64_t flags = job->flags;
+  size_t nrec = job->nrec;
+  Step* steps = job->steps;
+  Strings& maps = job->maps;
+  bool need_sync = job->need_sync;
+  int cgroup_fd = job->cgroup_fd;
+  int64_t* out = job->out;
   Plan plan;
   plan.steps = steps;
   plan.n = (int)nrec;
-  plan.sigmask = (uint64_t)opt[2];
+  plan.sigmask = job->sigmask;
 
   int errpipe[2], syncpipe[2] = {-1, -1};
-  int64_t out[4] = {-1, -1, -1, 0};
   if (pipe2(errpipe, O_CLOEXEC) < 0) {
     out[3] = errno;
-    goto done_nopipe;
+    return;
   }
   if (need_sync && pipe2(syncpipe, O_CLOEXEC) < 0) {
     out[3] = errno;
@@ -617,16 +635,68 @@ done:
   if (errpipe[1] >= 0) close(errpipe[1]);
   if (syncpipe[0] >= 0) close(syncpipe[0]);
   if (syncpipe[1] >= 0) close(syncpipe[1]);
-done_nopipe:
-  free(steps);
+}
+
+napi_value SpawnResult(napi_env env, const SpawnJob* job) {
   napi_value res;
   napi_create_array_with_length(env, 4, &res);
   for (uint32_t k = 0; k < 4; k++) {
     napi_value v;
-    napi_create_int64(env, out[k], &v);
+    napi_create_int64(env, job->out[k], &v);
     napi_set_element(env, res, k, v);
   }
   return res;
+}
+
+// spawn(...) -> [pid, pidfd, failedStep, errno]. failedStep -1 with errno:
+// the clone itself or the parent's part (-2: uid_map, -3: gid_map, -4:
+// setgroups) failed.
+napi_value Spawn(napi_env env, napi_callback_info info) {
+  SpawnJob job;
+  if (!PrepareSpawn(env, info, &job)) return nullptr;
+  ExecuteSpawn(&job);
+  return SpawnResult(env, &job);
+}
+
+void SpawnExecute(napi_env, void* data) { ExecuteSpawn((SpawnJob*)data); }
+
+void SpawnComplete(napi_env env, napi_status status, void* data) {
+  SpawnJob* job = (SpawnJob*)data;
+  if (status == napi_ok) {
+    napi_resolve_deferred(env, job->deferred, SpawnResult(env, job));
+  } else {
+    // Cancelled before it ran (environment teardown): nothing was created.
+    napi_value err, msg;
+    napi_create_string_utf8(env, "spawn cancelled", NAPI_AUTO_LENGTH, &msg);
+    napi_create_error(env, nullptr, msg, &err);
+    napi_reject_deferred(env, job->deferred, err);
+  }
+  napi_delete_async_work(env, job->work);
+  delete job;
+}
+
+// spawnAsync(...) -> Promise<[pid, pidfd, failedStep, errno]>: the same spawn
+// on the threadpool, so a busy spawner does not stall the event loop and
+// several spawns proceed at once. Every argument is copied before it returns.
+napi_value SpawnAsync(napi_env env, napi_callback_info info) {
+  SpawnJob* job = new SpawnJob();
+  if (!PrepareSpawn(env, info, job)) {
+    delete job;
+    return nullptr;
+  }
+  napi_value promise, name;
+  napi_create_promise(env, &job->deferred, &promise);
+  napi_create_string_utf8(env, "rawsys:spawn", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_async_work(env, nullptr, name, SpawnExecute, SpawnComplete, job, &job->work) != napi_ok ||
+      napi_queue_async_work(env, job->work) != napi_ok) {
+    if (job->work) napi_delete_async_work(env, job->work);
+    napi_value err, msg;
+    napi_create_string_utf8(env, "spawn: could not queue work", NAPI_AUTO_LENGTH, &msg);
+    napi_create_error(env, nullptr, msg, &err);
+    napi_reject_deferred(env, job->deferred, err);
+    delete job;
+  }
+  return promise;
 }
 
 // execve(2) in the calling process. Replaces Node entirely on success.
@@ -659,6 +729,8 @@ void InitPlan(Napi::Env env, Napi::Object exports) {
   napi_value f;
   napi_create_function(env, "spawn", NAPI_AUTO_LENGTH, Spawn, nullptr, &f);
   exports.Set("spawn", Napi::Value(env, f));
+  napi_create_function(env, "spawnAsync", NAPI_AUTO_LENGTH, SpawnAsync, nullptr, &f);
+  exports.Set("spawnAsync", Napi::Value(env, f));
   napi_create_function(env, "execve", NAPI_AUTO_LENGTH, Execve, nullptr, &f);
   exports.Set("execve", Napi::Value(env, f));
 }

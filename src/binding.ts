@@ -63,6 +63,9 @@ export interface Native {
   dup3Async(oldfd: number, newfd: number, flags: number): Promise<number>;
   pipe2(flags: number, out: Int32Array): number;
   pipe2Async(flags: number, out: Int32Array): Promise<number>;
+  memfdCreate(name: PathArg, flags: number): number;
+  memfdCreateAsync(name: PathArg, flags: number): Promise<number>;
+  poll(fds: Uint8Array, timeout: number): number;
   chmod(path: PathArg, mode: number): number;
   chmodAsync(path: PathArg, mode: number): Promise<number>;
   fchmod(fd: number, mode: number): number;
@@ -88,6 +91,8 @@ export interface Native {
 
   spawn(flags: number | bigint, records: BigInt64Array, strings: (string | Uint8Array)[], options: BigInt64Array,
     maps: [string, string, string]): [number, number, number, number];
+  spawnAsync(flags: number | bigint, records: BigInt64Array, strings: (string | Uint8Array)[], options: BigInt64Array,
+    maps: [string, string, string]): Promise<[number, number, number, number]>;
   execve(path: PathArg, argv: string[], env: string[]): number;
   wait(kind: number, idtype: number, id: number, options: number, record: Float64Array): number;
   waitAsync(kind: number, idtype: number, id: number, options: number, record: Float64Array): Promise<number>;

@@ -755,6 +755,24 @@ export interface Constants {
   readonly PR_SET_SECUREBITS: number;
   readonly PR_GET_SECUREBITS: number;
   readonly PIDFD_NONBLOCK: number;
+  readonly MFD_CLOEXEC: number;
+  readonly MFD_ALLOW_SEALING: number;
+  readonly MFD_NOEXEC_SEAL: number;
+  readonly MFD_EXEC: number;
+  readonly F_ADD_SEALS: number;
+  readonly F_GET_SEALS: number;
+  readonly F_SEAL_SEAL: number;
+  readonly F_SEAL_SHRINK: number;
+  readonly F_SEAL_GROW: number;
+  readonly F_SEAL_WRITE: number;
+  readonly F_SEAL_FUTURE_WRITE: number;
+  readonly POLLIN: number;
+  readonly POLLPRI: number;
+  readonly POLLOUT: number;
+  readonly POLLERR: number;
+  readonly POLLHUP: number;
+  readonly POLLNVAL: number;
+  readonly POLLRDHUP: number;
 }
 
 /** One constant name. */

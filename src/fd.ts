@@ -9,7 +9,7 @@ import { native } from './binding';
 import { constants } from './constants';
 import { fail, invalidArgType, invalidArgValue, outOfRange } from './errors';
 import {
-  PathLike, validateFd, validateFlags, validateId, validateInt32, validateInt64, validateMode, validatePath,
+  PathLike, validateFd, validateFlags, validateId, validateInt32, validateInt64, validateMode, validateName, validatePath,
   validatePosition, validateRange, validateView,
 } from './validate';
 
@@ -445,6 +445,58 @@ export function pipe2(flags?: number): [number, number] {
   const r = native.pipe2(validateFlags(flags, 'flags', 0), fds);
   if (r < 0) fail(r, 'pipe2', pipe2);
   return [fds[0], fds[1]];
+}
+
+/**
+ * memfd_create(2): an anonymous file in memory, close-on-exec (MFD_CLOEXEC is
+ * always added). `flags` may add `MFD_ALLOW_SEALING`, `MFD_NOEXEC_SEAL` (6.3).
+ * Linux 3.17.
+ * @throws {SyscallError} `EINVAL` (name longer than 249 bytes, unknown flag), `EMFILE`, `ENFILE`, `ENOMEM`
+ * @see https://man7.org/linux/man-pages/man2/memfd_create.2.html
+ */
+export function memfdCreate(name: string, flags?: number): number {
+  const n = validateName(name, 'name');
+  const r = native.memfdCreate(n, validateFlags(flags, 'flags', 0));
+  if (r < 0) fail(r, 'memfd_create', memfdCreate);
+  return r;
+}
+
+/** One descriptor for {@link poll}: `events` asked, `revents` what happened. */
+export interface PollFd {
+  fd: number;
+  /** `POLLIN`, `POLLOUT`, `POLLPRI`, `POLLRDHUP` … (constants), OR-ed. */
+  events: number;
+  /** Filled in by {@link poll}: the events that occurred, plus `POLLERR`, `POLLHUP`, `POLLNVAL`. */
+  revents?: number;
+}
+
+/**
+ * poll(2): waits until one of `fds` is ready or `timeout` milliseconds pass
+ * (-1: no limit, 0: just look). Fills in each `revents` and returns how many
+ * are ready (0 on timeout). Blocks the calling thread: for the event loop use
+ * Node's own streams instead. Interrupted by a signal, it retries with the
+ * time that is left.
+ * @throws {SyscallError} `EINVAL` (too many fds), `ENOMEM`
+ * @see https://man7.org/linux/man-pages/man2/poll.2.html
+ */
+export function poll(fds: PollFd[], timeout = -1): number {
+  if (!Array.isArray(fds)) throw invalidArgType('fds', 'an array of { fd, events }', fds);
+  const t = validateInt32(timeout, 'timeout', -1);
+  const buf = Buffer.alloc(fds.length * 8);
+  fds.forEach((p, k) => {
+    if (p === null || typeof p !== 'object') throw invalidArgType(`fds[${k}]`, 'of type object', p);
+    buf.writeInt32LE(validateInt32(p.fd, `fds[${k}].fd`, -1), k * 8);
+    buf.writeInt16LE(validateInt32(p.events, `fds[${k}].events`, 0, 0x7fff), k * 8 + 4);
+  });
+  const deadline = t > 0 ? Date.now() + t : 0;
+  let r: number;
+  for (;;) {
+    r = native.poll(buf, t > 0 ? Math.max(0, deadline - Date.now()) : t);
+    if (r !== -constants.EINTR) break;
+  }
+  if (r < 0) fail(r, 'poll', poll);
+  fds.forEach((p, k) => { p.revents = buf.readUInt16LE(k * 8 + 6); });
+  return r;
 }
 
 /**

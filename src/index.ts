@@ -6,9 +6,9 @@
  */
 export {
   open, openat, close, read, pread, write, pwrite, readv, writev, lseek, fsync, fdatasync, ftruncate, fstat,
-  fcntl, dup, dup2, dup3, pipe2, chmod, fchmod, fchown, unlink, mkdir, Stat,
+  fcntl, dup, dup2, dup3, pipe2, memfdCreate, poll, chmod, fchmod, fchown, unlink, mkdir, Stat,
 } from './fd';
-export type { OpenFlags, StatOptions, PathLike } from './fd';
+export type { OpenFlags, StatOptions, PathLike, PollFd } from './fd';
 export { flock, getlk, setlk, setlkw } from './locks';
 export type { Lock, LockResult, LockType } from './locks';
 export {

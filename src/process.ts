@@ -9,7 +9,7 @@
 import { native } from './binding';
 import { constants as C } from './constants';
 import { fail, invalidArgValue, SyscallError } from './errors';
-import { compilePlan, envList, Step } from './plan';
+import { compilePlan, envList, Step, StepInfo } from './plan';
 import { signalName as knownSignal } from './signals';
 import { PathLike, validateFd, validateInt32, validateObject, validatePath } from './validate';
 
@@ -91,7 +91,18 @@ function mapText(maps: unknown, name: string): string {
   }).join('');
 }
 
-function spawn(flags: number, plan: readonly Step[], options: CloneOptions | undefined, caller: Function): Child {
+/** Arguments of native.spawn / native.spawnAsync, validated. @internal */
+export type SpawnArgs = [number, BigInt64Array, (string | Uint8Array)[], BigInt64Array, [string, string, string]];
+
+/** What a spawn needs to report its result. @internal */
+export interface SpawnPrep {
+  args: SpawnArgs;
+  info: StepInfo[];
+  needSync: boolean;
+}
+
+/** Validates and compiles a spawn; throws before anything is created. @internal */
+export function prepareSpawn(flags: number, plan: readonly Step[], options: CloneOptions | undefined): SpawnPrep {
   const compiled = compilePlan(plan);
   const o = validateObject<CloneOptions>(options, 'options') ?? {};
   const uid = mapText(o.uidMappings, 'options.uidMappings');
@@ -107,18 +118,43 @@ function spawn(flags: number, plan: readonly Step[], options: CloneOptions | und
     throw invalidArgValue('options', options, 'has uid/gid mappings, which need CLONE_NEWUSER in flags');
   }
   const opts = new BigInt64Array([needSync ? 1n : 0n, BigInt(cgroup), BigInt.asIntN(64, compiled.sigmask)]);
-  const [pid, pidfd, step, errno] = native.spawn(flags, compiled.records, compiled.strings, opts, [uid, gid, setgroups]);
+  return { args: [flags, compiled.records, compiled.strings, opts, [uid, gid, setgroups]], info: compiled.info, needSync };
+}
+
+/** Turns native.spawn's [pid, pidfd, step, errno] into a Child or a thrown SyscallError. @internal */
+export function spawnResult(prep: SpawnPrep, result: [number, number, number, number], caller: Function): Child {
+  const [pid, pidfd, step, errno] = result;
   if (errno !== 0) {
     if (step >= 0) {
-      const inf = compiled.info[step];
+      const inf = prep.info[step];
       fail(-errno, inf.syscall, caller, inf.path, inf.dest);
     }
     const parentPart: Record<number, [string, string]> = { [-2]: ['write', 'uid_map'], [-3]: ['write', 'gid_map'], [-4]: ['write', 'setgroups'] };
     const part = parentPart[step];
     if (part) fail(-errno, part[0], caller, `/proc/<child>/${part[1]}`);
-    fail(-errno, step === -1 && needSync ? 'write' : 'clone', caller);
+    fail(-errno, step === -1 && prep.needSync ? 'write' : 'clone', caller);
   }
   return pidfd >= 0 ? { pid, pidfd } : { pid };
+}
+
+function spawn(flags: number, plan: readonly Step[], options: CloneOptions | undefined, caller: Function): Child {
+  const prep = prepareSpawn(flags, plan, options);
+  return spawnResult(prep, native.spawn(...prep.args), caller);
+}
+
+/** Validates clone(2) flags: namespace flags only. @internal */
+export function cloneFlags(flags: unknown, name = 'flags'): number {
+  const f = validateInt32(flags, name, 0);
+  // Namespace flags only. The others would share Node's memory (CLONE_VM),
+  // descriptors (CLONE_FILES) or signal handlers (CLONE_SIGHAND) with a child
+  // that rewrites them, or make it a thread of Node (CLONE_THREAD); and the
+  // low byte is clone(2)'s exit signal, always SIGCHLD here.
+  const allowed = C.CLONE_NEWNS | C.CLONE_NEWUTS | C.CLONE_NEWIPC | C.CLONE_NEWUSER | C.CLONE_NEWPID | C.CLONE_NEWNET |
+    C.CLONE_NEWCGROUP | C.CLONE_NEWTIME;
+  if ((f & ~allowed) !== 0) {
+    throw invalidArgValue(name, flags, 'must be CLONE_NEW* flags only (CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP, CLONE_NEWTIME)');
+  }
+  return f;
 }
 
 /**
@@ -143,17 +179,7 @@ export function fork(plan: readonly Step[]): Child {
  * @see https://man7.org/linux/man-pages/man2/clone.2.html
  */
 export function clone(flags: number, plan: readonly Step[], options?: CloneOptions): Child {
-  const f = validateInt32(flags, 'flags', 0);
-  // Namespace flags only. The others would share Node's memory (CLONE_VM),
-  // descriptors (CLONE_FILES) or signal handlers (CLONE_SIGHAND) with a child
-  // that rewrites them, or make it a thread of Node (CLONE_THREAD); and the
-  // low byte is clone(2)'s exit signal, always SIGCHLD here.
-  const allowed = C.CLONE_NEWNS | C.CLONE_NEWUTS | C.CLONE_NEWIPC | C.CLONE_NEWUSER | C.CLONE_NEWPID | C.CLONE_NEWNET |
-    C.CLONE_NEWCGROUP | C.CLONE_NEWTIME;
-  if ((f & ~allowed) !== 0) {
-    throw invalidArgValue('flags', flags, 'must be CLONE_NEW* flags only (CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP, CLONE_NEWTIME)');
-  }
-  return spawn(f, plan, options, clone);
+  return spawn(cloneFlags(flags), plan, options, clone);
 }
 
 /**

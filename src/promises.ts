@@ -11,7 +11,10 @@ import {
   STAT_FIELDS, StatOptions, statBigint, vectorArgs,
 } from './fd';
 import { flockOp, Lock, lockArgs, LockResult, lockResult } from './locks';
-import { decode, Wait4Status, WaitStatus, waitidTarget, waitOptions, waitPid } from './process';
+import {
+  Child, CloneOptions, cloneFlags, decode, prepareSpawn, spawnResult, Wait4Status, WaitStatus, waitidTarget, waitOptions, waitPid,
+} from './process';
+import { Step } from './plan';
 import { mountArgs, umountArgs } from './ns';
 import { syscallArgs, SyscallArg, syscallName } from './syscall';
 import {
@@ -241,6 +244,13 @@ export async function dup3(oldfd: number, newfd: number, flags?: number): Promis
   return r < 0 ? fail(r, 'dup3', dup3) : r;
 }
 
+/** memfd_create(2) on the threadpool, close-on-exec. @see {@link rawsys!memfdCreate} */
+export async function memfdCreate(name: string, flags?: number): Promise<number> {
+  const r = await native.memfdCreateAsync(validateName(name, 'name'), validateFlags(flags, 'flags', 0));
+  if (r < 0) fail(r, 'memfd_create', memfdCreate);
+  return r;
+}
+
 /** pipe2(2), both ends close-on-exec. @see {@link rawsys!pipe2} */
 export async function pipe2(flags?: number): Promise<[number, number]> {
   const fds = new Int32Array(2);
@@ -364,6 +374,31 @@ export async function syscall(number: number, ...args: SyscallArg[]): Promise<bi
   const n = syscallArgs(number, args);
   const r = await native.syscallAsync(n, ...args);
   return typeof r === 'number' ? fail(r, syscallName(n), syscall) : r;
+}
+
+/**
+ * fork(2) with a plan, on the libuv threadpool: the clone, the child's plan
+ * and its execve happen while the event loop runs on, and several spawns
+ * proceed at once (one per threadpool thread). Resolves once the child has
+ * exec'd or exited through its plan. Descriptors the plan names must stay
+ * open until the promise settles.
+ * @throws {SyscallError} as {@link rawsys!fork}: the failing step, named after its call; the child is reaped
+ * @see https://man7.org/linux/man-pages/man2/fork.2.html
+ */
+export async function fork(plan: readonly Step[]): Promise<Child> {
+  const prep = prepareSpawn(0, plan, undefined);
+  return spawnResult(prep, await native.spawnAsync(...prep.args), fork);
+}
+
+/**
+ * clone(2) with a plan, on the libuv threadpool; as {@link fork} with
+ * namespace `flags` and {@link CloneOptions} (uid/gid maps, cgroup).
+ * @throws {SyscallError} as {@link rawsys!clone}
+ * @see https://man7.org/linux/man-pages/man2/clone.2.html
+ */
+export async function clone(flags: number, plan: readonly Step[], options?: CloneOptions): Promise<Child> {
+  const prep = prepareSpawn(cloneFlags(flags), plan, options);
+  return spawnResult(prep, await native.spawnAsync(...prep.args), clone);
 }
 
 /**

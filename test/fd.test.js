@@ -336,4 +336,40 @@ test('fds: none of ours leaks into a child across exec', () => {
   }
 });
 
+test('memfdCreate: an anonymous close-on-exec file that can be sealed', async () => {
+  const fd = rawsys.memfdCreate('rawsys-test', C.MFD_ALLOW_SEALING);
+  assert.ok(rawsys.fcntl(fd, C.F_GETFD) & C.FD_CLOEXEC);
+  rawsys.write(fd, 'sealed');
+  rawsys.fcntl(fd, C.F_ADD_SEALS, C.F_SEAL_WRITE);
+  await syscallError(() => rawsys.write(fd, 'more'), 'EPERM', 'write');
+  const b = Buffer.alloc(16);
+  assert.is(b.toString('utf8', 0, rawsys.pread(fd, b, 0)), 'sealed');
+  rawsys.close(fd);
+  const pfd = await rawsys.promises.memfdCreate('p');
+  rawsys.close(pfd);
+  await syscallError(() => rawsys.memfdCreate('x'.repeat(300)), 'EINVAL', 'memfd_create');
+  await throwsLike(() => rawsys.memfdCreate(5), { code: 'ERR_INVALID_ARG_TYPE' });
+});
+
+test('poll: readiness and timeout of a pipe', async () => {
+  const [rd, wr] = rawsys.pipe2();
+  const fds = [{ fd: rd, events: C.POLLIN }, { fd: wr, events: C.POLLOUT }];
+  assert.is(rawsys.poll(fds, 0), 1);
+  assert.equal([fds[0].revents, fds[1].revents], [0, C.POLLOUT]);
+  const t = Date.now();
+  assert.is(rawsys.poll([{ fd: rd, events: C.POLLIN }], 30), 0);
+  assert.ok(Date.now() - t >= 25, 'waited for the timeout');
+  rawsys.write(wr, 'x');
+  rawsys.close(wr);
+  const one = [{ fd: rd, events: C.POLLIN }];
+  assert.is(rawsys.poll(one, -1), 1);
+  assert.ok(one[0].revents & C.POLLIN);
+  rawsys.close(rd);
+  const bad = [{ fd: 99999, events: C.POLLIN }];
+  assert.is(rawsys.poll(bad, 0), 1);
+  assert.is(bad[0].revents, C.POLLNVAL);
+  await throwsLike(() => rawsys.poll([{ fd: 'x', events: 1 }]), { code: 'ERR_INVALID_ARG_TYPE' });
+  await throwsLike(() => rawsys.poll([], -2), { code: 'ERR_OUT_OF_RANGE' });
+});
+
 test.run();

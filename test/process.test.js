@@ -502,4 +502,42 @@ test('waitid (promises): waiting on a caller pidfd leaves it blocking, and two w
   }
 });
 
+test('promises.fork: spawns on the threadpool; errors name the step; 50 at once all complete', async () => {
+  const [rd, wr] = rawsys.pipe2();
+  const c = await P.fork([{ op: 'write', fd: wr, data: 'async plan' }, { op: 'exit', code: 5 }]);
+  rawsys.close(wr);
+  const b = Buffer.alloc(64);
+  assert.is(b.toString('utf8', 0, rawsys.read(rd, b)), 'async plan');
+  rawsys.close(rd);
+  assert.is((await P.waitid(C.P_PIDFD, c.pidfd)).exitCode, 5);
+  rawsys.close(c.pidfd);
+  const before = zombies();
+  await syscallError(() => P.fork([{ op: 'execve', path: '/nonexistent/prog' }]), 'ENOENT', 'execve', { path: '/nonexistent/prog' });
+  const err = await P.fork([{ op: 'execve', path: '/nonexistent/prog' }]).catch((e) => e);
+  assert.ok(err.stack.split('\n')[1].includes(__filename), 'stack starts at the caller');
+  assert.equal(zombies(), before);
+  await throwsLike(() => P.fork('nope'), { code: 'ERR_INVALID_ARG_TYPE' });
+  const kids = await Promise.all(Array.from({ length: 50 }, (_, k) => P.fork([{ op: 'exit', code: k % 7 }])));
+  const sts = await Promise.all(kids.map((k) => P.waitid(C.P_PIDFD, k.pidfd)));
+  kids.forEach((k, i) => { rawsys.close(k.pidfd); assert.is(sts[i].exitCode, i % 7); });
+});
+
+test('promises.clone: namespaces and uid maps work from the threadpool', async () => {
+  const [rd, wr] = rawsys.pipe2();
+  const c = await P.clone(C.CLONE_NEWUSER | C.CLONE_NEWPID, [
+    { op: 'dup2', oldfd: wr, newfd: 1 },
+    { op: 'setresgid', rgid: 0 },
+    { op: 'setresuid', ruid: 0 },
+    { op: 'execve', path: '/bin/sh', argv: ['sh', '-c', 'echo $$ $(id -u) $(id -g)'], env: [] },
+  ], { uidMappings: [{ containerId: 0, hostId: 12345, size: 1 }], gidMappings: [{ containerId: 0, hostId: 12345, size: 1 }], setgroups: 'deny' });
+  rawsys.close(wr);
+  const st = await P.waitid(C.P_PIDFD, c.pidfd);
+  rawsys.close(c.pidfd);
+  const b = Buffer.alloc(64);
+  assert.is(b.toString('utf8', 0, rawsys.read(rd, b)).trim(), '1 0 0');
+  rawsys.close(rd);
+  assert.is(st.exitCode, 0);
+  await throwsLike(() => P.clone(C.CLONE_VM, [{ op: 'exit' }]), { code: 'ERR_INVALID_ARG_VALUE' });
+});
+
 test.run();
