@@ -105,6 +105,8 @@ int64_t Fcntl(Args& a) {
     case F_SETFL:
     case F_GETPIPE_SZ:
     case F_SETPIPE_SZ:
+    case F_ADD_SEALS:
+    case F_GET_SEALS:
       break;
     default:
       return -EINVAL;

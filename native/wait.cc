@@ -139,6 +139,11 @@ void Release(PollWait* w) {
 // the microtasks (the promise reactions), as Node does for its own callbacks.
 void Finish(PollWait* w, int64_t r) {
   napi_env env = w->env;
+  // The watched descriptor goes first: the promise reactions run below, and
+  // code awaiting this wait must not find our pidfd still open.
+  uv_poll_stop(&w->handle);
+  if (w->own_pidfd) close(w->pidfd);
+  w->own_pidfd = false;
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);
   napi_value resource, v;
@@ -153,8 +158,6 @@ void Finish(PollWait* w, int64_t r) {
   // Done with the environment: a teardown from now on must not run Teardown.
   napi_remove_async_cleanup_hook(w->hook);
   w->hook = nullptr;
-  uv_poll_stop(&w->handle);
-  if (w->own_pidfd) close(w->pidfd);
   uv_close((uv_handle_t*)&w->handle, Closed);
 }
 

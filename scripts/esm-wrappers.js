@@ -8,7 +8,13 @@ const path = require('node:path');
 
 const dist = path.join(__dirname, '..', 'dist');
 fs.mkdirSync(path.join(dist, 'esm'), { recursive: true });
-for (const entry of ['index', 'promises', 'constants']) {
+// Every entry point package.json exports, so a new one needs no change here.
+const pkg = require('../package.json');
+const entries = Object.values(pkg.exports)
+  .map((e) => (typeof e === 'object' ? e.require : undefined))
+  .filter(Boolean)
+  .map((r) => path.basename(r, '.js'));
+for (const entry of entries) {
   const mod = require(path.join(dist, 'cjs', `${entry}.js`));
   const names = Object.keys(mod).filter((n) => n !== 'default' && n !== '__esModule' && /^[A-Za-z_$][\w$]*$/.test(n));
   const body = [

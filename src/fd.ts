@@ -123,7 +123,7 @@ export function vectorArgs<R>(fn: (fd: number, bufs: ArrayBufferView[], pos: Int
 }
 
 const FCNTL_CMDS = new Set(
-  [C.F_DUPFD, C.F_DUPFD_CLOEXEC, C.F_GETFD, C.F_SETFD, C.F_GETFL, C.F_SETFL, C.F_GETPIPE_SZ, C.F_SETPIPE_SZ].filter((v) => v !== undefined),
+  [C.F_DUPFD, C.F_DUPFD_CLOEXEC, C.F_GETFD, C.F_SETFD, C.F_GETFL, C.F_SETFL, C.F_GETPIPE_SZ, C.F_SETPIPE_SZ, C.F_ADD_SEALS, C.F_GET_SEALS].filter((v) => v !== undefined),
 );
 
 /** @internal */
@@ -131,7 +131,7 @@ export function fcntlArgs<R>(fn: (fd: number, cmd: number, arg: number) => R, fd
   const f = validateFd(fd);
   const c = validateInt32(cmd, 'cmd');
   if (!FCNTL_CMDS.has(c)) {
-    throw invalidArgValue('cmd', cmd, 'must be F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GETPIPE_SZ or F_SETPIPE_SZ (use getlk/setlk/setlkw for locks)');
+    throw invalidArgValue('cmd', cmd, 'must be F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GETPIPE_SZ, F_SETPIPE_SZ, F_ADD_SEALS or F_GET_SEALS (use getlk/setlk/setlkw for locks)');
   }
   return fn(f, c, arg === undefined ? 0 : validateInt32(arg, 'arg'));
 }
@@ -482,6 +482,7 @@ export interface PollFd {
 export function poll(fds: PollFd[], timeout = -1): number {
   if (!Array.isArray(fds)) throw invalidArgType('fds', 'an array of { fd, events }', fds);
   const t = validateInt32(timeout, 'timeout', -1);
+  if (fds.length === 0 && t < 0) throw invalidArgValue('fds', fds, 'is empty and there is no timeout: the call would never return');
   const buf = Buffer.alloc(fds.length * 8);
   fds.forEach((p, k) => {
     if (p === null || typeof p !== 'object') throw invalidArgType(`fds[${k}]`, 'of type object', p);
@@ -555,7 +556,8 @@ export function mkdir(path: PathLike, mode?: number | string): void {
 /**
  * fcntl(2) for the commands with an integer argument: `F_GETFD`, `F_SETFD`,
  * `F_GETFL`, `F_SETFL`, `F_DUPFD_CLOEXEC` (and `F_DUPFD`, which rawsys makes
- * close-on-exec too), `F_GETPIPE_SZ`, `F_SETPIPE_SZ`. Record locks have their
+ * close-on-exec too), `F_GETPIPE_SZ`, `F_SETPIPE_SZ`, `F_ADD_SEALS`,
+ * `F_GET_SEALS` (memfd seals). Record locks have their
  * own calls: {@link getlk}, {@link setlk}, {@link setlkw}.
  * @returns the command's result (flags, a descriptor, a size, or 0)
  * @throws {SyscallError} `EBADF`, `EINVAL`, `EMFILE`, `EBUSY`, `EPERM`
