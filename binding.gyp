@@ -9,6 +9,7 @@
         "native/creds.cc",
         "native/dispatch.cc",
         "native/fd.cc",
+        "native/landlock.cc",
         "native/ns.cc",
         "native/plan.cc",
         "native/runtime.cc",

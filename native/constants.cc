@@ -21,6 +21,7 @@
 #include <linux/capability.h>
 #include <poll.h>
 #include <sys/mman.h>
+#include "landlock_uapi.h"
 // <linux/pidfd.h> clashes with glibc's <fcntl.h> (it pulls in <linux/fcntl.h>)
 // and glibc has <sys/pidfd.h> only since 2.36: define it as the kernel does.
 #ifndef PIDFD_NONBLOCK

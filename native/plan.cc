@@ -75,6 +75,7 @@ enum Op : int64_t {
   kKill,            // pid, sig
   kExecve,          // s:path, argv start, argv count, env start, env count
   kExit,            // code
+  kLandlock,        // ruleset fd
   kOpCount,
 };
 
@@ -204,6 +205,14 @@ long RunStep(const Plan* p, const Step& st) {
       return r;
     }
     case kExit: raw::Call(SYS_exit_group, w[1]); return 0;
+    case kLandlock:
+      // Restricts this process (its only thread) and everything it execs.
+      // EPERM without no_new_privs or CAP_SYS_ADMIN; the fd stays open.
+#ifdef SYS_landlock_restrict_self
+      return raw::Call(SYS_landlock_restrict_self, w[1], 0);
+#else
+      return -ENOSYS;
+#endif
     default: return -EINVAL;
   }
 }

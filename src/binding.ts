@@ -146,6 +146,11 @@ export interface Native {
   fchdir(fd: number): number;
   sethostname(name: PathArg): number;
   gethostname(): Buffer | number;
+
+  // landlock.cc: rulesets only; enforcement is a plan step (plan.cc)
+  landlockAbi(): number;
+  landlockCreateRuleset(handledAccessFs: number, handledAccessNet: number, scoped: number): number;
+  landlockAddRule(rulesetFd: number, ruleType: number, allowedAccess: number, target: number): number;
 }
 
 function load(): Native {

@@ -773,6 +773,29 @@ export interface Constants {
   readonly POLLHUP: number;
   readonly POLLNVAL: number;
   readonly POLLRDHUP: number;
+  readonly LANDLOCK_CREATE_RULESET_VERSION: number;
+  readonly LANDLOCK_RULE_PATH_BENEATH: number;
+  readonly LANDLOCK_RULE_NET_PORT: number;
+  readonly LANDLOCK_ACCESS_FS_EXECUTE: number;
+  readonly LANDLOCK_ACCESS_FS_WRITE_FILE: number;
+  readonly LANDLOCK_ACCESS_FS_READ_FILE: number;
+  readonly LANDLOCK_ACCESS_FS_READ_DIR: number;
+  readonly LANDLOCK_ACCESS_FS_REMOVE_DIR: number;
+  readonly LANDLOCK_ACCESS_FS_REMOVE_FILE: number;
+  readonly LANDLOCK_ACCESS_FS_MAKE_CHAR: number;
+  readonly LANDLOCK_ACCESS_FS_MAKE_DIR: number;
+  readonly LANDLOCK_ACCESS_FS_MAKE_REG: number;
+  readonly LANDLOCK_ACCESS_FS_MAKE_SOCK: number;
+  readonly LANDLOCK_ACCESS_FS_MAKE_FIFO: number;
+  readonly LANDLOCK_ACCESS_FS_MAKE_BLOCK: number;
+  readonly LANDLOCK_ACCESS_FS_MAKE_SYM: number;
+  readonly LANDLOCK_ACCESS_FS_REFER: number;
+  readonly LANDLOCK_ACCESS_FS_TRUNCATE: number;
+  readonly LANDLOCK_ACCESS_FS_IOCTL_DEV: number;
+  readonly LANDLOCK_ACCESS_NET_BIND_TCP: number;
+  readonly LANDLOCK_ACCESS_NET_CONNECT_TCP: number;
+  readonly LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET: number;
+  readonly LANDLOCK_SCOPE_SIGNAL: number;
 }
 
 /** One constant name. */

@@ -169,6 +169,17 @@ export function outOfRange(name: string, range: string, value: unknown): RangeEr
   return new NodeRangeError('ERR_OUT_OF_RANGE', `The value of "${name}" is out of range. It must be ${range}. Received ${shown}`);
 }
 
+/**
+ * `ERR_FEATURE_UNAVAILABLE_ON_PLATFORM` (a TypeError, as in Node): the running
+ * kernel cannot do what was asked, such as a Landlock right of a newer ABI.
+ * `detail` says what is missing and what to do.
+ * @internal
+ */
+export function featureUnavailable(feature: string, detail: string): TypeError {
+  return new NodeTypeError('ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
+    `The feature ${feature} is unavailable on the current platform, which is being used to run Node.js: ${detail}`);
+}
+
 function addUnderscores(s: string): string {
   const [int, frac] = s.split('.');
   let out = '';

@@ -29,6 +29,8 @@ export { signalNumber, signalName, kill, pidfdOpen, pidfdSendSignal, pidfdGetfd 
 export {
   unshare, setns, mount, umount2, pivotRoot, chroot, chdir, fchdir, sethostname, gethostname,
 } from './ns';
+export { landlockAbi, landlockRuleset } from './landlock';
+export type { LandlockSpec, LandlockRuleset, LandlockFsRight, LandlockNetRight, LandlockScope } from './landlock';
 export { syscall } from './syscall';
 export type { SyscallArg } from './syscall';
 export { SyscallError, AbortError } from './errors';

@@ -49,13 +49,26 @@ export type Step =
   | { op: 'write'; fd: number; data: string | ArrayBufferView }
   | { op: 'kill'; pid: number; signal: Signal }
   | { op: 'execve'; path: PathLike; argv?: readonly string[]; env?: readonly string[] | Readonly<Record<string, string>> }
-  | { op: 'exit'; code?: number };
+  | { op: 'exit'; code?: number }
+  /**
+   * landlock_restrict_self(2) (Linux 5.13) with a ruleset fd from
+   * `landlockRuleset()`: the child and everything it execs are restricted to
+   * the ruleset. Needs no_new_privs (a `noNewPrivs` step before it) or
+   * CAP_SYS_ADMIN in the child's user namespace, else it fails with `EPERM`.
+   * The fd must still be open in the child: put this step before a
+   * `closeRange`/`closeExcept` that would close it. Later steps run
+   * restricted (an `execve` of a path the ruleset does not allow to execute
+   * fails with `EACCES`). Errors name `landlock_restrict_self`: `EPERM`,
+   * `EBADF` (not open), `EBADFD` (not a ruleset), `E2BIG` (16 layers
+   * already), `ENOSYS`/`EOPNOTSUPP` (no Landlock).
+   */
+  | { op: 'landlock'; fd: number };
 
 /** Opcodes: mirror of `enum Op` in native/plan.cc. */
 const enum Op {
   Dup2 = 1, Close, CloseRange, Chdir, Fchdir, Setsid, Setpgid, Sethostname, Unshare, Setns, Mount, Umount2,
   PivotRoot, Chroot, Setgroups, Setresgid, Setresuid, Prctl, CapBsetDrop, Capset, CapAmbientRaise, Setrlimit,
-  Sigmask, Write, Kill, Execve, Exit,
+  Sigmask, Write, Kill, Execve, Exit, Landlock,
 }
 
 /** What an error from a compiled record is reported as: the man-page call, path and dest. */
@@ -342,6 +355,9 @@ export function compilePlan(plan: unknown): CompiledPlan {
         rec({ syscall: 'exit' }, Op.Exit, s.code === undefined ? 0 : validateInt32(s.code, `${at}.code`, 0, 255));
         break;
       }
+      case 'landlock':
+        rec({ syscall: 'landlock_restrict_self' }, Op.Landlock, validateFd(s.fd, `${at}.fd`));
+        break;
       default:
         throw invalidArgValue(`${at}.op`, s.op, 'is not a known step');
     }

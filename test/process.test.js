@@ -143,6 +143,7 @@ test('fork/clone: wrong values in any step field throw Node-style errors, never 
     { op: 'setName', name: 'n' }, { op: 'prctl', option: 0, args: [0] }, { op: 'capBsetDrop', cap: 0 }, { op: 'capAmbientRaise', cap: 0 },
     { op: 'capset', effective: [], permitted: [], inheritable: [] }, { op: 'capabilities', keep: [], ambient: [] },
     { op: 'setrlimit', resource: 7, soft: 1 }, { op: 'sigmask', signals: [] }, { op: 'write', fd: 1, data: '' }, { op: 'kill', pid: 0, signal: 0 },
+    { op: 'landlock', fd: 0 },
   ];
   const before = zombies();
   let calls = 0;
