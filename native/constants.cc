@@ -19,6 +19,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <linux/capability.h>
+#include <sys/auxv.h>
 // <linux/pidfd.h> clashes with glibc's <fcntl.h> (it pulls in <linux/fcntl.h>)
 // and glibc has <sys/pidfd.h> only since 2.36: define it as the kernel does.
 #ifndef PIDFD_NONBLOCK

@@ -755,6 +755,7 @@ export interface Constants {
   readonly PR_SET_SECUREBITS: number;
   readonly PR_GET_SECUREBITS: number;
   readonly PIDFD_NONBLOCK: number;
+  readonly AT_CLKTCK: number;
 }
 
 /** One constant name. */
