@@ -29,6 +29,11 @@ export { signalNumber, signalName, kill, pidfdOpen, pidfdSendSignal, pidfdGetfd 
 export {
   unshare, setns, mount, umount2, pivotRoot, chroot, chdir, fchdir, sethostname, gethostname,
 } from './ns';
+export { Cgroup, cgroupLayout } from './cgroup';
+export type {
+  CgroupLayout, CgroupMode, CgroupPaths, ProcCgroups, CgroupOptions, CgroupResources, CgroupStats, CgroupWaitOptions,
+  CgroupHierarchy, JoinOptions, ByteSize,
+} from './cgroup';
 export { syscall } from './syscall';
 export type { SyscallArg } from './syscall';
 export { SyscallError, AbortError } from './errors';
