@@ -448,8 +448,9 @@ test('fuzz: every sync function refuses wrong values with ERR_* TypeErrors/Range
   const GETTERS = new Set([
     'getpid', 'getppid', 'gettid', 'getuid', 'geteuid', 'getgid', 'getegid', 'getgroups', 'getresuid', 'getresgid', 'getpgid',
     'getsid', 'getNoNewPrivs', 'getPdeathsig', 'getKeepCaps', 'getChildSubreaper', 'getName', 'capget', 'gethostname', 'signalName',
+    'cgroupLayout',
   ]);
-  const CLASSES = new Set(['Stat', 'SyscallError', 'AbortError']);
+  const CLASSES = new Set(['Stat', 'SyscallError', 'AbortError', 'Cgroup']);
   const FD_RESULT = new Set(['open', 'openat', 'dup', 'dup2', 'dup3', 'fcntl']);
   const names = Object.keys(rawsys).filter((k) => typeof rawsys[k] === 'function' && !SKIP.has(k) && !CLASSES.has(k));
   for (const k of names) assert.not.match(Function.prototype.toString.call(rawsys[k]), /^class\b/, `${k} is a class`);
