@@ -22,6 +22,7 @@
 #include <poll.h>
 #include <sys/mman.h>
 #include "landlock_uapi.h"
+#include <sys/auxv.h>
 // <linux/pidfd.h> clashes with glibc's <fcntl.h> (it pulls in <linux/fcntl.h>)
 // and glibc has <sys/pidfd.h> only since 2.36: define it as the kernel does.
 #ifndef PIDFD_NONBLOCK

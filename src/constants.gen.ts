@@ -796,6 +796,7 @@ export interface Constants {
   readonly LANDLOCK_ACCESS_NET_CONNECT_TCP: number;
   readonly LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET: number;
   readonly LANDLOCK_SCOPE_SIGNAL: number;
+  readonly AT_CLKTCK: number;
 }
 
 /** One constant name. */

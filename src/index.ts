@@ -31,6 +31,11 @@ export {
 } from './ns';
 export { landlockAbi, landlockRuleset } from './landlock';
 export type { LandlockSpec, LandlockRuleset, LandlockFsRight, LandlockNetRight, LandlockScope } from './landlock';
+export { Cgroup, cgroupLayout } from './cgroup';
+export type {
+  CgroupLayout, CgroupMode, CgroupPaths, ProcCgroups, CgroupOptions, CgroupResources, CgroupStats, CgroupWaitOptions,
+  CgroupHierarchy, JoinOptions, ByteSize,
+} from './cgroup';
 export { syscall } from './syscall';
 export type { SyscallArg } from './syscall';
 export { SyscallError, AbortError } from './errors';

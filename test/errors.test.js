@@ -448,9 +448,9 @@ test('fuzz: every sync function refuses wrong values with ERR_* TypeErrors/Range
   const GETTERS = new Set([
     'getpid', 'getppid', 'gettid', 'getuid', 'geteuid', 'getgid', 'getegid', 'getgroups', 'getresuid', 'getresgid', 'getpgid',
     'getsid', 'getNoNewPrivs', 'getPdeathsig', 'getKeepCaps', 'getChildSubreaper', 'getName', 'capget', 'gethostname', 'signalName',
-    'landlockAbi',
+    'landlockAbi', 'cgroupLayout',
   ]);
-  const CLASSES = new Set(['Stat', 'SyscallError', 'AbortError']);
+  const CLASSES = new Set(['Stat', 'SyscallError', 'AbortError', 'Cgroup']);
   const FD_RESULT = new Set(['open', 'openat', 'dup', 'dup2', 'dup3', 'fcntl', 'memfdCreate']);
   // Results holding a descriptor in `fd`: landlockRuleset({}) is a valid spec (deny everything).
   const FD_FIELD = new Set(['landlockRuleset']);
