@@ -141,6 +141,11 @@ export interface Native {
   fchdir(fd: number): number;
   sethostname(name: PathArg): number;
   gethostname(): Buffer | number;
+
+  // seccomp.cc: libseccomp, dlopen'ed on first use; a string is the loader's message when it is missing
+  seccompVersion(library: string): [number, number, number] | string;
+  seccompCompile(library: string, defaultAction: number, arches: string[], names: string[], rules: BigUint64Array):
+    [errno: number, failedCall: string | null, index: number, filter: Buffer | null, skipped: number[]] | string;
 }
 
 function load(): Native {
