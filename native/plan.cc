@@ -26,7 +26,9 @@
 #include "rawcall.h"
 
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -75,6 +77,7 @@ enum Op : int64_t {
   kKill,            // pid, sig
   kExecve,          // s:path, argv start, argv count, env start, env count
   kExit,            // code
+  kSeccomp,         // b:filter (struct sock_filter[]), flags
   kOpCount,
 };
 
@@ -204,6 +207,14 @@ long RunStep(const Plan* p, const Step& st) {
       return r;
     }
     case kExit: raw::Call(SYS_exit_group, w[1]); return 0;
+    case kSeccomp: {
+      // Needs no_new_privs or CAP_SYS_ADMIN (else EACCES); the filter then
+      // applies to every later step, execve included.
+      struct sock_fprog prog;
+      prog.len = (unsigned short)(st.blen / sizeof(struct sock_filter));
+      prog.filter = (struct sock_filter*)st.b;  // the kernel copies it; no alignment needed
+      return raw::Call(SYS_seccomp, SECCOMP_SET_MODE_FILTER, w[2], &prog);  // Linux 3.17
+    }
     default: return -EINVAL;
   }
 }
@@ -356,11 +367,15 @@ bool ResolveSteps(napi_env env, const int64_t* w, size_t nrec, Strings& t, Step*
           return ThrowRange(env, "plan: missing path"), false;
         break;
       case kSetgroups:
-      case kWrite: {
+      case kWrite:
+      case kSeccomp: {
         int64_t idx = x[0] == kWrite ? x[2] : x[1];
         if (idx < 0 || (uint64_t)idx >= t.n) return ThrowRange(env, "plan: buffer index out of range"), false;
         st.b = t.ptr[idx];
         st.blen = t.len[idx];
+        if (x[0] == kSeccomp && (st.blen == 0 || st.blen % sizeof(struct sock_filter) != 0 ||
+                                 st.blen / sizeof(struct sock_filter) > BPF_MAXINSNS))
+          return ThrowRange(env, "plan: a seccomp filter is 1 to BPF_MAXINSNS struct sock_filter"), false;
         break;
       }
       case kPrctl:
