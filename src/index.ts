@@ -29,6 +29,11 @@ export { signalNumber, signalName, kill, pidfdOpen, pidfdSendSignal, pidfdGetfd 
 export {
   unshare, setns, mount, umount2, pivotRoot, chroot, chdir, fchdir, sethostname, gethostname,
 } from './ns';
+export { compileSeccomp, defaultSeccompProfile, seccompAvailable, seccompVersion } from './seccomp';
+export type {
+  SeccompProfile, SeccompRule, SeccompArg, SeccompAction, SeccompOperator, SeccompFlag, SeccompCondition, SeccompArchMap,
+  SeccompCompileOptions, SeccompFilter, SeccompVersion,
+} from './seccomp';
 export { syscall } from './syscall';
 export type { SyscallArg } from './syscall';
 export { SyscallError, AbortError } from './errors';
