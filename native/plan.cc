@@ -376,6 +376,10 @@ bool ResolveSteps(napi_env env, const int64_t* w, size_t nrec, Strings& t, Step*
         if (x[0] == kSeccomp && (st.blen == 0 || st.blen % sizeof(struct sock_filter) != 0 ||
                                  st.blen / sizeof(struct sock_filter) > BPF_MAXINSNS))
           return ThrowRange(env, "plan: a seccomp filter is 1 to BPF_MAXINSNS struct sock_filter"), false;
+        // No SECCOMP_FILTER_FLAG_NEW_LISTENER: its descriptor would land in the payload.
+        if (x[0] == kSeccomp &&
+            (x[2] & ~(int64_t)(SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW)) != 0)
+          return ThrowRange(env, "plan: seccomp flags must be TSYNC, LOG or SPEC_ALLOW"), false;
         break;
       }
       case kPrctl:
