@@ -13,6 +13,7 @@
         "native/ns.cc",
         "native/plan.cc",
         "native/runtime.cc",
+        "native/seccomp.cc",
         "native/signal.cc",
         "native/syscall.cc",
         "native/wait.cc",

@@ -117,6 +117,7 @@ void InitCreds(Napi::Env env, Napi::Object exports);
 void InitSignal(Napi::Env env, Napi::Object exports);
 void InitNs(Napi::Env env, Napi::Object exports);
 void InitLandlock(Napi::Env env, Napi::Object exports);
+void InitSeccomp(Napi::Env env, Napi::Object exports);
 
 // Backstop errors with Node's codes. Return nullptr so callers can `return`.
 napi_value ThrowType(napi_env env, const char* msg);

@@ -23,6 +23,9 @@
 #include <sys/mman.h>
 #include "landlock_uapi.h"
 #include <sys/auxv.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/personality.h>
 // <linux/pidfd.h> clashes with glibc's <fcntl.h> (it pulls in <linux/fcntl.h>)
 // and glibc has <sys/pidfd.h> only since 2.36: define it as the kernel does.
 #ifndef PIDFD_NONBLOCK
@@ -39,6 +42,15 @@
 #endif
 #if !defined(P_PIDFD) && __GLIBC_PREREQ(2, 36)
 #define P_PIDFD P_PIDFD
+#endif
+
+// The same for the personality(2) values, enum members in glibc's
+// <sys/personality.h>.
+#ifndef PER_LINUX
+#define PER_LINUX PER_LINUX
+#define PER_LINUX32 PER_LINUX32
+#define UNAME26 UNAME26
+#define ADDR_NO_RANDOMIZE ADDR_NO_RANDOMIZE
 #endif
 
 namespace rawsys {

@@ -22,4 +22,10 @@ RAWSYS_SYMVER(pthread_detach);
 RAWSYS_SYMVER(pthread_attr_setstacksize);
 RAWSYS_SYMVER(pthread_sigmask);
 RAWSYS_SYMVER(pthread_once);
+// libdl joined libc in 2.34 as well (GLIBC_2.34); before, the old versions
+// live in libdl.so.2, which Node itself links, so they are in scope.
+RAWSYS_SYMVER(dlopen);
+RAWSYS_SYMVER(dlsym);
+RAWSYS_SYMVER(dlclose);
+RAWSYS_SYMVER(dlerror);
 #endif

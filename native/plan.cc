@@ -26,7 +26,9 @@
 #include "rawcall.h"
 
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -76,6 +78,7 @@ enum Op : int64_t {
   kExecve,          // s:path, argv start, argv count, env start, env count
   kExit,            // code
   kLandlock,        // ruleset fd
+  kSeccomp,         // b:filter (struct sock_filter[]), flags
   kOpCount,
 };
 
@@ -213,6 +216,14 @@ long RunStep(const Plan* p, const Step& st) {
 #else
       return -ENOSYS;
 #endif
+    case kSeccomp: {
+      // Needs no_new_privs or CAP_SYS_ADMIN (else EACCES); the filter then
+      // applies to every later step, execve included.
+      struct sock_fprog prog;
+      prog.len = (unsigned short)(st.blen / sizeof(struct sock_filter));
+      prog.filter = (struct sock_filter*)st.b;  // the kernel copies it; no alignment needed
+      return raw::Call(SYS_seccomp, SECCOMP_SET_MODE_FILTER, w[2], &prog);  // Linux 3.17
+    }
     default: return -EINVAL;
   }
 }
@@ -365,11 +376,19 @@ bool ResolveSteps(napi_env env, const int64_t* w, size_t nrec, Strings& t, Step*
           return ThrowRange(env, "plan: missing path"), false;
         break;
       case kSetgroups:
-      case kWrite: {
+      case kWrite:
+      case kSeccomp: {
         int64_t idx = x[0] == kWrite ? x[2] : x[1];
         if (idx < 0 || (uint64_t)idx >= t.n) return ThrowRange(env, "plan: buffer index out of range"), false;
         st.b = t.ptr[idx];
         st.blen = t.len[idx];
+        if (x[0] == kSeccomp && (st.blen == 0 || st.blen % sizeof(struct sock_filter) != 0 ||
+                                 st.blen / sizeof(struct sock_filter) > BPF_MAXINSNS))
+          return ThrowRange(env, "plan: a seccomp filter is 1 to BPF_MAXINSNS struct sock_filter"), false;
+        // No SECCOMP_FILTER_FLAG_NEW_LISTENER: its descriptor would land in the payload.
+        if (x[0] == kSeccomp &&
+            (x[2] & ~(int64_t)(SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW)) != 0)
+          return ThrowRange(env, "plan: seccomp flags must be TSYNC, LOG or SPEC_ALLOW"), false;
         break;
       }
       case kPrctl:

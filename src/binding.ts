@@ -151,6 +151,10 @@ export interface Native {
   landlockAbi(): number;
   landlockCreateRuleset(handledAccessFs: number, handledAccessNet: number, scoped: number): number;
   landlockAddRule(rulesetFd: number, ruleType: number, allowedAccess: number, target: number): number;
+  // seccomp.cc: libseccomp, dlopen'ed on first use; a string is the loader's message when it is missing
+  seccompVersion(library: string): [number, number, number] | string;
+  seccompCompile(library: string, defaultAction: number, arches: string[], names: string[], rules: BigUint64Array):
+    [errno: number, failedCall: string | null, index: number, filter: Buffer | null, skipped: number[]] | string;
 }
 
 function load(): Native {

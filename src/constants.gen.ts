@@ -797,6 +797,25 @@ export interface Constants {
   readonly LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET: number;
   readonly LANDLOCK_SCOPE_SIGNAL: number;
   readonly AT_CLKTCK: number;
+  readonly SECCOMP_MODE_STRICT: number;
+  readonly SECCOMP_MODE_FILTER: number;
+  readonly SECCOMP_SET_MODE_FILTER: number;
+  readonly SECCOMP_FILTER_FLAG_TSYNC: number;
+  readonly SECCOMP_FILTER_FLAG_LOG: number;
+  readonly SECCOMP_FILTER_FLAG_SPEC_ALLOW: number;
+  readonly SECCOMP_RET_KILL_PROCESS: number;
+  readonly SECCOMP_RET_KILL_THREAD: number;
+  readonly SECCOMP_RET_TRAP: number;
+  readonly SECCOMP_RET_ERRNO: number;
+  readonly SECCOMP_RET_TRACE: number;
+  readonly SECCOMP_RET_LOG: number;
+  readonly SECCOMP_RET_ALLOW: number;
+  readonly SECCOMP_RET_DATA: number;
+  readonly BPF_MAXINSNS: number;
+  readonly PER_LINUX: number;
+  readonly PER_LINUX32: number;
+  readonly UNAME26: number;
+  readonly ADDR_NO_RANDOMIZE: number;
 }
 
 /** One constant name. */

@@ -36,6 +36,11 @@ export type {
   CgroupLayout, CgroupMode, CgroupPaths, ProcCgroups, CgroupOptions, CgroupResources, CgroupStats, CgroupWaitOptions,
   CgroupHierarchy, JoinOptions, ByteSize,
 } from './cgroup';
+export { compileSeccomp, defaultSeccompProfile, seccompAvailable, seccompVersion } from './seccomp';
+export type {
+  SeccompProfile, SeccompRule, SeccompArg, SeccompAction, SeccompOperator, SeccompFlag, SeccompCondition, SeccompArchMap,
+  SeccompCompileOptions, SeccompFilter, SeccompVersion,
+} from './seccomp';
 export { syscall } from './syscall';
 export type { SyscallArg } from './syscall';
 export { SyscallError, AbortError } from './errors';

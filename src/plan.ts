@@ -62,13 +62,22 @@ export type Step =
    * `EBADF` (not open), `EBADFD` (not a ruleset), `E2BIG` (16 layers
    * already), `ENOSYS`/`EOPNOTSUPP` (no Landlock).
    */
-  | { op: 'landlock'; fd: number };
+  | { op: 'landlock'; fd: number }
+  /**
+   * seccomp(2) SECCOMP_SET_MODE_FILTER with a filter from `compileSeccomp`
+   * (`struct sock_filter[]`, 1 to BPF_MAXINSNS instructions) and
+   * `SECCOMP_FILTER_FLAG_TSYNC`/`_LOG`/`_SPEC_ALLOW` flags. The kernel takes it
+   * only with no_new_privs set or CAP_SYS_ADMIN (else EACCES), and it filters
+   * every later step: put it last before execve, after `noNewPrivs` and the
+   * capability and credential steps, and let the filter allow execve.
+   */
+  | { op: 'seccomp'; filter: ArrayBufferView; flags?: number };
 
 /** Opcodes: mirror of `enum Op` in native/plan.cc. */
 const enum Op {
   Dup2 = 1, Close, CloseRange, Chdir, Fchdir, Setsid, Setpgid, Sethostname, Unshare, Setns, Mount, Umount2,
   PivotRoot, Chroot, Setgroups, Setresgid, Setresuid, Prctl, CapBsetDrop, Capset, CapAmbientRaise, Setrlimit,
-  Sigmask, Write, Kill, Execve, Exit, Landlock,
+  Sigmask, Write, Kill, Execve, Exit, Landlock, Seccomp,
 }
 
 /** What an error from a compiled record is reported as: the man-page call, path and dest. */
@@ -349,6 +358,22 @@ export function compilePlan(plan: unknown): CompiledPlan {
         const es = strings.length;
         for (const e of env) strings.push(e);
         rec({ syscall: 'execve', path: pathText(p) }, Op.Execve, pi, as, argv.length, es, env.length);
+        break;
+      }
+      case 'seccomp': {
+        const f = s.filter;
+        if (!ArrayBuffer.isView(f)) throw invalidArgType(`${at}.filter`, 'an instance of Uint8Array (struct sock_filter bytes)', f);
+        if (f.byteLength === 0 || f.byteLength % 8 !== 0) {
+          throw invalidArgValue(`${at}.filter`, f, 'must hold whole struct sock_filter instructions (a non-zero multiple of 8 bytes)');
+        }
+        const max = need('BPF_MAXINSNS');
+        if (f.byteLength / 8 > max) throw outOfRange(`${at}.filter.byteLength`, `<= ${max * 8} (BPF_MAXINSNS instructions)`, f.byteLength);
+        const flags = s.flags === undefined ? 0 : validateInt32(s.flags, `${at}.flags`, 0);
+        const known = need('SECCOMP_FILTER_FLAG_TSYNC') | need('SECCOMP_FILTER_FLAG_LOG') | need('SECCOMP_FILTER_FLAG_SPEC_ALLOW');
+        if ((flags & ~known) !== 0) {
+          throw invalidArgValue(`${at}.flags`, s.flags, 'must be SECCOMP_FILTER_FLAG_TSYNC, SECCOMP_FILTER_FLAG_LOG or SECCOMP_FILTER_FLAG_SPEC_ALLOW, or-ed');
+        }
+        rec({ syscall: 'seccomp' }, Op.Seccomp, str(new Uint8Array(f.buffer, f.byteOffset, f.byteLength)), flags);
         break;
       }
       case 'exit': {
