@@ -9,6 +9,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { sourceHash } = require('../scripts/source-hash');
+const elf = require('../scripts/elf');
 
 const root = path.join(__dirname, '..');
 const arch = `${process.platform}-${process.arch}`;
@@ -47,6 +48,34 @@ test('prebuild: needs no GLIBC symbol newer than 2.28 and no libstdc++', () => {
   assert.not.ok(needed.some((n) => /stdc\+\+|gcc_s/.test(n)), `NEEDED: ${needed}`);
   const sections = cp.execFileSync('readelf', ['-S', prebuild], { encoding: 'utf8' });
   assert.not.ok(/\.symtab/.test(sections), 'stripped');
+});
+
+// Every committed prebuild, including those for other CPUs (linux-arm64,
+// cross-compiled by npm run prebuildify:all), which this machine cannot load:
+// read with readelf, and the source hash found as the string constant
+// binding.gyp compiles in. npm run verify:arm64 runs the arm64 one.
+const shipped = fs.existsSync(path.join(root, 'prebuilds'))
+  ? fs.readdirSync(path.join(root, 'prebuilds')).filter((d) => d.startsWith('linux-')).sort() : [];
+
+for (const dir of shipped) {
+  const a = dir.slice('linux-'.length);
+  test(`prebuild: ${dir} is an ELF for ${a}, stripped, glibc <= 2.28, no libstdc++, built from the current native/`, () => {
+    const files = fs.readdirSync(path.join(root, 'prebuilds', dir));
+    assert.equal(files, ['rawsys.glibc.node'], 'one Node-API binary, tagged glibc');
+    const file = path.join(root, 'prebuilds', dir, files[0]);
+    assert.ok(elf.MACHINES[a], `an architecture rawsys knows: ${a}`);
+    assert.equal(elf.problems(file, a, sourceHash(root)), [], `${dir}: run npm run prebuildify:all`);
+  });
+}
+
+test('prebuild: the ELF check can fail (wrong machine, stale hash, newer glibc)', () => {
+  assert.ok(shipped.includes(arch), `prebuilds/${arch} exists`);
+  const other = Object.keys(elf.MACHINES).find((a) => a !== process.arch);
+  const bad = elf.problems(prebuild, other, '0123456789abcdef0123456789abcdef');
+  assert.ok(bad.some((p) => p.startsWith('ELF machine is ')), bad.join('; '));
+  assert.ok(bad.some((p) => p.includes('source hash')), bad.join('; '));
+  assert.equal(elf.tooNewGlibc(['GLIBC_2.17', 'GLIBC_2.28', 'GLIBC_2.29', 'GLIBC_2.34', 'GLIBC_3.0', 'GLIBCXX_3.4.30']),
+    ['GLIBC_2.29', 'GLIBC_2.34', 'GLIBC_3.0']);
 });
 
 test('prebuild: node-gyp-build loads it when no local build exists', () => {
