@@ -91,6 +91,8 @@ test('loading: with no binary for the platform, require throws one clear error (
   try {
     fs.cpSync(path.join(root, 'dist'), path.join(work, 'dist'), { recursive: true });
     fs.copyFileSync(path.join(root, 'package.json'), path.join(work, 'package.json'));
+    fs.mkdirSync(path.join(work, 'scripts'));
+    fs.copyFileSync(path.join(root, 'scripts', 'libc.js'), path.join(work, 'scripts', 'libc.js'));
     fs.cpSync(path.dirname(require.resolve('node-gyp-build/package.json')), path.join(work, 'node_modules', 'node-gyp-build'), { recursive: true });
     const r = cp.spawnSync(process.execPath, ['-e', `
       try { const m = require(${JSON.stringify(work)}); console.log('loaded ' + Object.keys(m).length); }
@@ -103,6 +105,43 @@ test('loading: with no binary for the platform, require throws one clear error (
   }
 });
 
+test('loading: the libc is read from the process: glibc here, musl from a musl map, LIBC overrides', () => {
+  const { detectLibc, libcFromMaps } = require('../scripts/libc');
+  assert.is(detectLibc({ env: {} }), 'glibc');
+  const line = (file) => `7f1c2a000000-7f1c2a028000 r--p 00000000 fe:01 1234   ${file}`;
+  const musl = [line('/usr/bin/node'), line('/usr/lib/libstdc++.so.6.0.32'), line('/lib/ld-musl-aarch64.so.1'), line('[heap]')].join('\n');
+  assert.is(libcFromMaps(musl), 'musl');
+  assert.is(libcFromMaps([line('/usr/bin/node'), line('/usr/lib/x86_64-linux-gnu/libc.so.6')].join('\n')), 'glibc');
+  assert.is(libcFromMaps(line('/usr/lib/libc.musl-x86_64.so.1')), 'musl');
+  assert.is(libcFromMaps([line('/usr/lib/x86_64-linux-gnu/libc.so.6'), line('/lib/ld-musl-x86_64.so.1')].join('\n')), 'musl', 'musl wins: gcompat maps both');
+  assert.is(libcFromMaps(line('/usr/bin/node')), undefined);
+  assert.is(detectLibc({ env: {}, maps: musl }), 'musl');
+  assert.is(detectLibc({ env: { LIBC: 'musl' } }), 'musl');
+});
+
+test('loading: on a musl system that node-gyp-build takes for glibc, the glibc prebuild is never loaded', () => {
+  // node-gyp-build reads LIBC once, when it is first required: required here
+  // before LIBC is set, it takes this process for glibc, as it does on any
+  // musl system without /etc/alpine-release; scripts/libc.js reads LIBC later
+  // and says musl.
+  const r = cp.spawnSync(process.execPath, ['-e', `
+    const ngb = require('node-gyp-build');
+    process.env.PREBUILDS_ONLY = '1';
+    const picked = ngb.resolve(${JSON.stringify(root)});
+    process.env.LIBC = 'musl';
+    let msg = 'loaded';
+    try { require(${JSON.stringify(root)}); } catch (e) { msg = e.message; }
+    const mapped = require('fs').readFileSync('/proc/self/maps', 'utf8').includes('.node');
+    console.log(JSON.stringify({ picked, msg, mapped }));`], { encoding: 'utf8', cwd: root });
+  assert.is(r.status, 0, r.stderr);
+  const { picked, msg, mapped } = JSON.parse(r.stdout);
+  assert.is(picked, prebuild, 'node-gyp-build alone would load the glibc prebuild');
+  assert.ok(msg.startsWith(`rawsys: no native binary for linux-${process.arch} (musl, Node ${process.version}`), msg);
+  assert.match(msg, `prebuilds/${arch}/rawsys.glibc.node is built for glibc, and this process runs on musl`);
+  assert.match(msg, /apk add g\+\+ make python3/);
+  assert.is(mapped, false, 'no .node file was mapped into the process');
+});
+
 test('package: npm pack installs into an empty project with no compiler and works via import and require', () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rawsys-pack-'));
   try {
@@ -112,7 +151,8 @@ test('package: npm pack installs into an empty project with no compiler and work
     });
     const tarball = path.join(work, JSON.parse(packed)[0].filename);
     const files = JSON.parse(packed)[0].files.map((f) => f.path);
-    for (const f of ['dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.mjs', 'dist/cjs/promises.d.ts', path.relative(root, prebuild)]) {
+    for (const f of ['dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.mjs', 'dist/cjs/promises.d.ts', 'scripts/install.js',
+      'scripts/libc.js', path.relative(root, prebuild)]) {
       assert.ok(files.includes(f), `${f} in the tarball`);
     }
     // A PATH with node, npm and a shell only: no cc, g++, make or python.
