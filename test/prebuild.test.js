@@ -142,7 +142,7 @@ test('loading: on a musl system that node-gyp-build takes for glibc, the glibc p
   assert.is(mapped, false, 'no .node file was mapped into the process');
 });
 
-test('package: npm pack installs into an empty project with no compiler and works via import and require', () => {
+test('package: npm pack installs into an empty project with no compiler and works via import and require; on musl, require says what to install', () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rawsys-pack-'));
   try {
     const env = { ...process.env, npm_config_loglevel: 'error', npm_config_fund: 'false', npm_config_audit: 'false' };
@@ -198,6 +198,21 @@ test('package: npm pack installs into an empty project with no compiler and work
       console.log([typeof open, typeof close, constants.O_CLOEXEC === c2.O_CLOEXEC, same].join(' '));`],
     { cwd: proj, env: bare, encoding: 'utf8' }).trim();
     assert.is(esm, 'function function true true');
+
+    // A libc with no prebuild (LIBC=musl: what scripts/libc.js reports on a
+    // musl system) and no compiler: the build from source fails, the install
+    // does not, and require throws the one clear error.
+    const musl = path.join(work, 'musl');
+    fs.mkdirSync(musl);
+    fs.writeFileSync(path.join(musl, 'package.json'), '{"name":"musl","version":"1.0.0","private":true}');
+    const muslEnv = { ...bare, LIBC: 'musl' };
+    cp.execFileSync(path.join(bin, 'npm'), ['install', '--no-audit', '--no-fund', tarball], { cwd: musl, env: muslEnv, stdio: 'pipe' });
+    assert.not.ok(fs.existsSync(path.join(musl, 'node_modules/rawsys/build/Release/rawsys.node')), 'nothing could be built');
+    const err = cp.execFileSync(process.execPath, ['-e', `
+      try { require('rawsys'); console.log('loaded'); } catch (e) { console.log(e.message.split(' Cause:')[0]); }`],
+    { cwd: musl, env: muslEnv, encoding: 'utf8' }).trim();
+    assert.ok(err.startsWith(`rawsys: no native binary for linux-${process.arch} (musl, Node ${process.version}`), err);
+    assert.match(err, /apk add g\+\+ make python3/);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
