@@ -148,7 +148,12 @@ async function main() {
   process.stderr.write(`\nbench done in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+// bench/report.js renders the saved results with the same tables.
+module.exports = { markdown, layout, targetLine };
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}

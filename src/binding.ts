@@ -157,30 +157,52 @@ export interface Native {
     [errno: number, failedCall: string | null, index: number, filter: Buffer | null, skipped: number[]] | string;
 }
 
+/** What a user on this platform needs to read when no binary loads. */
+function noBinary(libc: string, cause: string, err?: unknown): Error {
+  const libcName = libc === 'unknown' ? 'unknown libc' : libc;
+  return new Error(
+    `rawsys: no native binary for linux-${process.arch} (${libcName}, Node ${process.version}, Node-API 8). ` +
+    'The package ships glibc prebuilds for x64 and arm64; elsewhere it builds from source at install, which needs ' +
+    'g++, make and python3 (Debian/Ubuntu: apt-get install g++ make python3; Alpine: apk add g++ make python3), ' +
+    `then npm rebuild rawsys. Cause: ${cause}`,
+    err === undefined ? undefined : { cause: err },
+  );
+}
+
 function load(): Native {
   if (process.platform !== 'linux') {
     throw new Error(`rawsys supports Linux only; this is ${process.platform}/${process.arch}`);
   }
   // dist/cjs/binding.js -> the package root, where binding.gyp and prebuilds/ are.
   const root = path.join(__dirname, '..', '..');
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
+  /* eslint-disable @typescript-eslint/no-var-requires */
+  const nodeGypBuild = require('node-gyp-build') as { resolve(dir: string): string };
+  const { detectLibc } = require(path.join(root, 'scripts', 'libc.js')) as { detectLibc(): string };
+  /* eslint-enable @typescript-eslint/no-var-requires */
+  // The libc first: node-gyp-build takes any Linux but Alpine for glibc, and a
+  // glibc binary loaded into a musl process may crash it rather than fail.
+  const libc = detectLibc();
+  let file: string;
+  try {
+    // A local build (build/Release, made on this machine) first, then the
+    // prebuild for this platform; PREBUILDS_ONLY=1 skips the local build.
+    file = nodeGypBuild.resolve(root);
+  } catch (err) {
+    throw noBinary(libc, (err as Error).message.trim(), err);
+  }
+  const tag = /\.(glibc|musl)\.node$/.exec(file)?.[1];
+  if (tag !== undefined && tag !== libc) {
+    throw noBinary(libc, `${path.relative(root, file)} is built for ${tag}, and this process runs on ${libc}`);
+  }
   // A plain copy: the addon's own exports object gets its properties through
   // N-API one by one and ends up in V8's slow dictionary mode; the copy is a
   // fast-mode object, so every native.x lookup on the hot path is cheap.
   let addon: Native;
   try {
-    addon = nodeGypBuild(root) as Native;
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    addon = require(file) as Native;
   } catch (err) {
-    const libc = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header?.glibcVersionRuntime
-      ? 'glibc' : 'musl or another libc';
-    throw new Error(
-      `rawsys: no native binary for linux-${process.arch} (${libc}, Node ${process.version}, Node-API 8). ` +
-      'The package ships a glibc x64 prebuild; elsewhere it builds from source at install, which needs ' +
-      'g++, make and python3 (Debian/Ubuntu: apt-get install g++ make python3; Alpine: apk add g++ make python3), ' +
-      `then npm rebuild rawsys. Cause: ${(err as Error).message}`,
-      { cause: err },
-    );
+    throw noBinary(libc, (err as Error).message, err);
   }
   return { ...addon };
 }

@@ -1,5 +1,10 @@
-// Every constant rawsys uses, read from the system headers at build time (see
-// native/constants.txt). Values differ between architectures: use the names.
+/**
+ * rawsys/constants: every constant rawsys uses, read from the system headers
+ * at build time (see native/constants.txt). Values differ between
+ * architectures (x64 and arm64 have different syscall numbers): use the names.
+ * @packageDocumentation
+ * @module rawsys/constants
+ */
 import { native } from './binding';
 import type { Constants } from './constants.gen';
 

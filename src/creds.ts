@@ -351,6 +351,7 @@ function validateBool(value: unknown, name: string): boolean {
 
 /**
  * prctl(PR_GET_NO_NEW_PRIVS): whether the calling thread has no_new_privs set. Linux 3.5.
+ * @throws {SyscallError} `EINVAL` (kernel older than 3.5)
  * @see https://man7.org/linux/man-pages/man2/prctl.2.html
  */
 export function getNoNewPrivs(): boolean {
@@ -375,7 +376,7 @@ export function setNoNewPrivs(): void {
 
 /**
  * prctl(PR_GET_PDEATHSIG): the signal the calling thread gets when the thread
- * that created it dies.
+ * that created it dies. Never fails.
  * @returns the signal number, 0 when none
  * @see https://man7.org/linux/man-pages/man2/prctl.2.html
  */
@@ -398,7 +399,7 @@ export function setPdeathsig(signal: number | string): void {
 
 /**
  * prctl(PR_GET_KEEPCAPS): whether the calling thread keeps its permitted
- * capabilities when all its uids leave 0.
+ * capabilities when all its uids leave 0. Never fails.
  * @see https://man7.org/linux/man-pages/man2/prctl.2.html
  */
 export function getKeepCaps(): boolean {
@@ -419,6 +420,7 @@ export function setKeepCaps(keep: boolean): void {
 
 /**
  * prctl(PR_GET_CHILD_SUBREAPER): whether this process is a child subreaper. Linux 3.4.
+ * @throws {SyscallError} `EINVAL` (kernel older than 3.4)
  * @see https://man7.org/linux/man-pages/man2/prctl.2.html
  */
 export function getChildSubreaper(): boolean {
@@ -430,6 +432,7 @@ export function getChildSubreaper(): boolean {
  * process instead of to init, so it can reap them (an init for a process
  * tree). A process attribute. Linux 3.4.
  * @param on default true
+ * @throws {SyscallError} `EINVAL` (kernel older than 3.4)
  * @see https://man7.org/linux/man-pages/man2/prctl.2.html
  */
 export function setChildSubreaper(on = true): void {
@@ -439,7 +442,7 @@ export function setChildSubreaper(on = true): void {
 /**
  * prctl(PR_GET_NAME): the name of the calling THREAD (its `comm`, as in
  * /proc/self/task/<tid>/comm; the main thread's is the process's name in ps).
- * @returns up to 15 bytes, decoded as UTF-8
+ * @returns up to 15 bytes, decoded as UTF-8. Never fails.
  * @see https://man7.org/linux/man-pages/man2/prctl.2.html
  */
 export function getName(): string {

@@ -13,6 +13,7 @@ import {
   validatePosition, validateRange, validateView,
 } from './validate';
 
+/** A 64-bit integer: a number, or a bigint beyond 2^53. Shown inline in the API reference. @inline */
 type Int = number | bigint;
 
 const C = constants;

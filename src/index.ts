@@ -2,7 +2,14 @@
  * rawsys: Linux system calls for Node.js, typed. Synchronous calls named after
  * their man pages; the same calls returning Promises are in `rawsys/promises`,
  * and the constants they use in `rawsys/constants`.
+ *
+ * Each function's documentation names its man page, the minimum kernel where
+ * it is newer than Linux 3.x, and the errors it throws: a {@link SyscallError}
+ * with the errno's `code` for a failed call, and `TypeError`/`RangeError` with
+ * Node's `ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE` or `ERR_OUT_OF_RANGE`
+ * for bad arguments, before any call is made.
  * @packageDocumentation
+ * @module rawsys
  */
 export {
   open, openat, close, read, pread, write, pwrite, readv, writev, lseek, fsync, fdatasync, ftruncate, fstat,
@@ -47,4 +54,5 @@ export { SyscallError, AbortError } from './errors';
 export { constants } from './constants';
 export type { Constants, ConstantName } from './constants';
 import * as promises from './promises';
+/** The calls of `rawsys/promises`: the same names and arguments, returning Promises. */
 export { promises };

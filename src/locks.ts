@@ -7,6 +7,7 @@ import { constants as C } from './constants';
 import { fail, invalidArgValue } from './errors';
 import { validateFd, validateInt32, validateInt64, validateObject } from './validate';
 
+/** A 64-bit integer: a number, or a bigint beyond 2^53. Shown inline in the API reference. @inline */
 type Int = number | bigint;
 
 /** The type of a record lock: a name, or `constants.F_RDLCK` / `F_WRLCK` / `F_UNLCK`. */

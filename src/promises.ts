@@ -1,8 +1,15 @@
-// rawsys/promises: the calls of `rawsys` with the same names and arguments,
-// returning Promises. Short calls run on the libuv threadpool (like
-// fs.promises); waits that may last for ever (flock without LOCK_NB, setlkw)
-// run on threads of rawsys's own and accept an AbortSignal, so they never
-// starve fs, dns or crypto of threadpool threads.
+/**
+ * rawsys/promises: the calls of `rawsys` with the same names and arguments,
+ * returning Promises. Short calls run on the libuv threadpool (like
+ * fs.promises); waits that may last for ever (flock without LOCK_NB, setlkw)
+ * run on threads of rawsys's own and accept an AbortSignal, so they never
+ * starve fs, dns or crypto of threadpool threads.
+ *
+ * Each rejects with the errors its synchronous form (linked from it) throws,
+ * and throws nothing synchronously.
+ * @packageDocumentation
+ * @module rawsys/promises
+ */
 import { native, WaitHandle } from './binding';
 import { constants as C } from './constants';
 import { AbortError, fail } from './errors';
@@ -23,6 +30,7 @@ import {
 } from './validate';
 import { Form, splitNames, target, xattrSyscall, xattrValue } from './xattr';
 
+/** A 64-bit integer: a number, or a bigint beyond 2^53. Shown inline in the API reference. @inline */
 type Int = number | bigint;
 
 /** Options of a wait that may last for ever. */

@@ -38,6 +38,7 @@ function tables(): [Map<number, string>, Map<string, number>] {
  * `'SIGRTMIN'`, `'SIGRTMIN+n'`, `'SIGRTMAX'`, `'SIGRTMAX-n'` (glibc's SIGRTMIN,
  * usually 34: the kernel's 32 and 33 are reserved by the C library). A
  * number is returned as it is if it is 0 (no signal: an existence check) to 64.
+ * signal(7).
  * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for anything but a number or string;
  *   `ERR_INVALID_ARG_VALUE` for an unknown name
  * @throws {RangeError} `ERR_OUT_OF_RANGE` for a number outside 0..64
@@ -69,7 +70,7 @@ export function toSignal(sig: unknown, name: string): number {
 /**
  * The name of signal `n`: `'SIGTERM'` for 15, Node's choice among aliases
  * (`'SIGABRT'`, not `'SIGIOT'`; `'SIGIO'`, not `'SIGPOLL'`), `'SIGRTMIN'` /
- * `'SIGRTMIN+n'` for real-time signals.
+ * `'SIGRTMIN+n'` for real-time signals. signal(7). Never fails.
  * @returns the name, or undefined for 0 and numbers that name no signal
  * @see https://man7.org/linux/man-pages/man7/signal.7.html
  */
