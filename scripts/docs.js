@@ -33,6 +33,8 @@ const args = [
   '--excludePrivate',
   '--sort', 'source-order',
   '--githubPages', 'false',
+  // No links to a hosted copy of the sources: a clone's remote (or none) must not change the output.
+  '--disableSources',
   '--treatWarningsAsErrors',
   ...process.argv.slice(2),
 ];

@@ -698,7 +698,8 @@ export class Cgroup {
    *
    * Everything is validated before anything is created; a failure half-way
    * removes every directory made.
-   * @param name its directory name (default `rawsys-<pid>-<n>-<random>`)
+   * The name of its directory is the first argument when a string is given
+   * (default `rawsys-<pid>-<n>-<random>`).
    * @throws {TypeError|RangeError} for bad options (`ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`, `ERR_OUT_OF_RANGE`: a memory limit of `'-5'`), before anything is created
    * @throws {Error} code `'ERR_CGROUP_UNSUPPORTED'` when a resource or controller cannot be had here; `'ERR_CGROUP_UNAVAILABLE'` when no cgroup filesystem is mounted or the parent is not visible
    * @throws {SyscallError} `mkdir` EEXIST (the name is taken), EACCES/EPERM (no write access), `write` EBUSY on `cgroup.subtree_control` (no internal processes), EINVAL on a limit file

@@ -1222,7 +1222,10 @@ export class Pipeline {
 
 /**
  * Connects `commands` into a pipeline: each one's stdout is the next one's
- * stdin, through a kernel pipe. Their stdin/stdout must not be set otherwise.
+ * stdin, through a kernel pipe made when the pair starts. Their stdin and
+ * stdout must not be set otherwise.
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for a non-Command, `ERR_INVALID_ARG_VALUE` for an empty list or a stdin already set; `ERR_RAWSYS_STDIO` when a stdout is already set
+ * @see https://man7.org/linux/man-pages/man2/pipe.2.html
  */
 export function pipeline(...commands: Command[]): Pipeline {
   if (commands.length < 1) throw invalidArgValue('commands', commands, 'must be at least one Command');

@@ -645,6 +645,7 @@ const DENIED = ['keyctl', 'add_key', 'request_key'];
  *
  * Seccomp filters need Linux 3.5 (every kernel Node runs on has them).
  * @returns a new profile object
+ * @throws nothing: it only builds the object (compiling it is {@link compileSeccomp}'s job)
  * @see https://man7.org/linux/man-pages/man2/seccomp.2.html
  * @see https://docs.docker.com/engine/security/seccomp/
  */
