@@ -21,6 +21,8 @@ import {
 } from './process';
 import { pidfdSendSignal, toSignal } from './signals';
 import { toCapability, toMask } from './creds';
+import { landlockRuleset, LandlockRuleset, LandlockSpec } from './landlock';
+import { compileSeccomp, SeccompFilter, SeccompProfile } from './seccomp';
 import { PathLike, validateAbortSignal, validateFd, validateInt32, validateObject } from './validate';
 
 /** Where a child's stdin comes from. */
@@ -88,6 +90,21 @@ export interface SysProcAttr {
   cgroup?: PathLike | number | readonly PathLike[];
   /** sethostname(2) in the child's new UTS namespace (needs CLONE_NEWUTS). */
   hostname?: string;
+  /**
+   * A seccomp filter loaded last, just before execve: an OCI/Docker profile
+   * (compiled by the system's libseccomp in this process; a profile object
+   * is compiled once and cached) or a filter from `compileSeccomp`. Implies
+   * `noNewPrivs` unless that is set to false (the kernel then requires
+   * CAP_SYS_ADMIN to be kept).
+   */
+  seccomp?: SeccompProfile | SeccompFilter;
+  /**
+   * Landlock: a spec (a ruleset is built at each start, from paths that
+   * exist then) or a ruleset from `landlockRuleset` (kept open by the
+   * caller). Enforced after the credential steps. Implies `noNewPrivs`
+   * unless that is set to false.
+   */
+  landlock?: LandlockSpec | LandlockRuleset;
 }
 
 /** Options of {@link command}. */
@@ -1109,17 +1126,53 @@ export function buildSpawn(path: string, argv: readonly string[], o: CommandOpti
   }
   if (o.cwd !== undefined) steps.push({ op: 'chdir', path: o.cwd });
   if (sys.pdeathsig !== undefined) steps.push({ op: 'pdeathsig', signal: sys.pdeathsig }); // after setresuid, which clears it
-  if (sys.noNewPrivs) steps.push({ op: 'noNewPrivs' });
+  const confined = sys.seccomp !== undefined || sys.landlock !== undefined;
+  if (sys.noNewPrivs || (confined && sys.noNewPrivs !== false)) steps.push({ op: 'noNewPrivs' });
+  // Landlock before the descriptor moves: its ruleset fd must not be overwritten by a dup2.
+  if (sys.landlock !== undefined) {
+    const ll = sys.landlock;
+    if (ll === null || typeof ll !== 'object') throw invalidArgType('options.sys.landlock', 'a Landlock spec or ruleset', ll);
+    let fd: number | null;
+    if ('handledAccessFs' in ll) {
+      fd = (ll as LandlockRuleset).fd;
+    } else if (dryRun) {
+      fd = -1;
+    } else {
+      const rs = landlockRuleset(ll as LandlockSpec);
+      fd = rs.fd;
+      if (fd !== null) closeAfter.push(fd);
+    }
+    if (fd !== null && fd >= 0) steps.push({ op: 'landlock', fd });
+  }
   steps.push(...fdSteps(fds, closeAfter, dryRun));
   // Nothing else crosses exec: descriptors without FD_CLOEXEC (other
   // addons', inherited) are marked so, above the ones given.
   steps.push({ op: 'closeRange', first: fds.length, cloexec: true });
+  if (sys.seccomp !== undefined) {
+    const f = seccompFilter(sys.seccomp, dryRun);
+    if (f) steps.push({ op: 'seccomp', filter: f.filter, flags: f.flags });
+  }
   steps.push({ op: 'execve', path, argv, env: o.env === undefined ? envList(process.env, 'process.env') : envList(o.env, 'options.env') });
   if (dryRun) compilePlan(steps);
   return { flags, plan: steps, clone, closeAfter };
 }
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
+
+// Profiles compiled once: compiling the default profile takes milliseconds.
+const compiled = new WeakMap<object, SeccompFilter>();
+
+function seccompFilter(v: unknown, dryRun: boolean): SeccompFilter | undefined {
+  if (v === null || typeof v !== 'object') throw invalidArgType('options.sys.seccomp', 'a seccomp profile or a compiled filter', v);
+  if ('filter' in v && ArrayBuffer.isView((v as SeccompFilter).filter)) return v as SeccompFilter;
+  let f = compiled.get(v);
+  if (f === undefined) {
+    if (dryRun && !('defaultAction' in v)) throw invalidArgValue('options.sys.seccomp', v, 'must be a profile ({ defaultAction, syscalls }) or a compiled filter');
+    f = compileSeccomp(v as SeccompProfile);
+    compiled.set(v, f);
+  }
+  return f;
+}
 
 /**
  * dup2 steps giving the child `fds[t]` as `t`. A source that is itself a

@@ -334,6 +334,27 @@ test('sys: cgroup v1 and v2 directories beneath our own are joined before exec',
   }
 });
 
+test('sys: seccomp (default profile) and Landlock confine the child', async () => {
+  const { defaultSeccompProfile, compileSeccomp } = rawsys;
+  const profile = defaultSeccompProfile();
+  assert.is(await command('sh', ['-c', 'echo ok'], { sys: { seccomp: profile } }).output('utf8'), 'ok\n');
+  const denied = await command('unshare', ['-U', 'true'], { sys: { seccomp: profile } }).output().catch((e) => e);
+  assert.instance(denied, ExitError);
+  assert.match(String(denied.stderr), /Operation not permitted/);
+  const status = await command('cat', ['/proc/self/status'], { sys: { seccomp: compileSeccomp(profile) } }).output('utf8');
+  assert.match(status, /^Seccomp:\t2$/m);
+  assert.match(status, /^NoNewPrivs:\t1$/m, 'implied');
+  const d = path.join(dir, 'landlocked');
+  fs.mkdirSync(d);
+  const ll = { execute: ['/usr', '/bin', '/lib', '/lib64'].filter((p) => fs.existsSync(p)), read: ['/etc'], write: [d, '/dev/null'] };
+  const out = await command('sh', ['-c', `echo in > ${d}/f && cat ${d}/f; echo out > ${dir}/escaped; echo $?`], { sys: { landlock: ll } }).combinedOutput('utf8');
+  assert.match(out, /^in\n/);
+  assert.match(out, /Permission denied/);
+  assert.not.ok(fs.existsSync(path.join(dir, 'escaped')));
+  await throwsLike(() => command('true', [], { sys: { seccomp: { defaultAction: 'SCMP_ACT_NOPE', syscalls: [] } } }), { code: 'ERR_INVALID_ARG_VALUE' });
+  await throwsLike(() => command('true', [], { sys: { landlock: 5 } }), { code: 'ERR_INVALID_ARG_TYPE' });
+});
+
 test('cancellation: AbortSignal and timeout kill sleep 100', async () => {
   const ac = new AbortController();
   const c = command('sleep', ['100'], { signal: ac.signal });
