@@ -27,6 +27,9 @@
 
 #include <fcntl.h>
 #include <linux/filter.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -45,8 +48,17 @@
 #define CLONE_INTO_CGROUP 0x200000000ULL
 #endif
 
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442  // the same number on every architecture (asm-generic table)
+#endif
+
 namespace rawsys {
 namespace {
+
+// mount_setattr(2)'s argument (Linux 5.12), declared here: glibc < 2.36 lacks it.
+struct MountAttr {
+  uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
 
 // Step opcodes: mirrored by the Op enum in src/plan.ts.
 enum Op : int64_t {
@@ -79,6 +91,12 @@ enum Op : int64_t {
   kExit,            // code
   kLandlock,        // ruleset fd
   kSeccomp,         // b:filter (struct sock_filter[]), flags
+  kMkdir,           // s:path, mode, exist_ok
+  kMknod,           // s:path, mode, dev
+  kSymlink,         // s:target, s:linkpath
+  kTouch,           // s:path, mode
+  kMountSetattr,    // s:path, at flags, attr_set, attr_clr, propagation
+  kLinkUp,          // s:interface name
   kOpCount,
 };
 
@@ -216,6 +234,40 @@ long RunStep(const Plan* p, const Step& st) {
 #else
       return -ENOSYS;
 #endif
+    case kMkdir: {
+      long r = raw::Call(SYS_mkdirat, AT_FDCWD, st.s[0], w[2]);
+      return r == -EEXIST && w[3] ? 0 : r;
+    }
+    case kMknod: return raw::Call(SYS_mknodat, AT_FDCWD, st.s[0], w[2], w[3]);
+    case kSymlink: return raw::Call(SYS_symlinkat, st.s[0], AT_FDCWD, st.s[1]);
+    case kTouch: {
+      long fd = raw::Call(SYS_openat, AT_FDCWD, st.s[0], O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, w[2]);
+      if (fd < 0) return fd;
+      raw::Call(SYS_close, fd);
+      return 0;
+    }
+    case kMountSetattr: {
+      MountAttr attr = {(uint64_t)w[3], (uint64_t)w[4], (uint64_t)w[5], 0};
+      return raw::Call(SYS_mount_setattr, AT_FDCWD, st.s[0], w[2], &attr, sizeof attr);
+    }
+    case kLinkUp: {
+      // SIOCGIFFLAGS / SIOCSIFFLAGS on a throw-away socket of the child's
+      // (new) network namespace.
+      long sock = raw::Call(SYS_socket, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      if (sock < 0) return sock;
+      struct ifreq ifr;
+      memset(&ifr, 0, sizeof ifr);
+      size_t n = strlen(st.s[0]);
+      if (n >= IFNAMSIZ) n = IFNAMSIZ - 1;
+      memcpy(ifr.ifr_name, st.s[0], n);
+      long r = raw::Call(SYS_ioctl, sock, SIOCGIFFLAGS, &ifr);
+      if (r == 0) {
+        ifr.ifr_flags |= IFF_UP;
+        r = raw::Call(SYS_ioctl, sock, SIOCSIFFLAGS, &ifr);
+      }
+      raw::Call(SYS_close, sock);
+      return r;
+    }
     case kSeccomp: {
       // Needs no_new_privs or CAP_SYS_ADMIN (else EACCES); the filter then
       // applies to every later step, execve included.
@@ -369,7 +421,16 @@ bool ResolveSteps(napi_env env, const int64_t* w, size_t nrec, Strings& t, Step*
         }
         break;
       case kUmount2:
+      case kMkdir:
+      case kMknod:
+      case kTouch:
+      case kMountSetattr:
+      case kLinkUp:
         if (!str(x[1], &st.s[0]) || !st.s[0]) return ThrowRange(env, "plan: missing path"), false;
+        break;
+      case kSymlink:
+        if (!str(x[1], &st.s[0]) || !str(x[2], &st.s[1]) || !st.s[0] || !st.s[1])
+          return ThrowRange(env, "plan: missing path"), false;
         break;
       case kPivotRoot:
         if (!str(x[1], &st.s[0]) || !str(x[2], &st.s[1]) || !st.s[0] || !st.s[1])

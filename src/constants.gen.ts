@@ -816,6 +816,15 @@ export interface Constants {
   readonly PER_LINUX32: number;
   readonly UNAME26: number;
   readonly ADDR_NO_RANDOMIZE: number;
+  readonly AT_RECURSIVE: number;
+  readonly MOUNT_ATTR_RDONLY: number;
+  readonly MOUNT_ATTR_NOSUID: number;
+  readonly MOUNT_ATTR_NODEV: number;
+  readonly MOUNT_ATTR_NOEXEC: number;
+  readonly MOUNT_ATTR_NOATIME: number;
+  readonly MOUNT_ATTR_NODIRATIME: number;
+  readonly MOUNT_ATTR_IDMAP: number;
+  readonly MOUNT_ATTR_NOSYMFOLLOW: number;
 }
 
 /** One constant name. */

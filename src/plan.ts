@@ -71,13 +71,29 @@ export type Step =
    * every later step: put it last before execve, after `noNewPrivs` and the
    * capability and credential steps, and let the filter allow execve.
    */
-  | { op: 'seccomp'; filter: ArrayBufferView; flags?: number };
+  | { op: 'seccomp'; filter: ArrayBufferView; flags?: number }
+  /** mkdirat(2); `existOk`: an existing entry is no error. */
+  | { op: 'mkdir'; path: PathLike; mode?: number; existOk?: boolean }
+  /** mknodat(2): a device node (`mode` with S_IFCHR/S_IFBLK), FIFO or file. */
+  | { op: 'mknod'; path: PathLike; mode: number; major?: number; minor?: number }
+  /** symlinkat(2): `path` becomes a symbolic link to `target`. */
+  | { op: 'symlink'; target: PathLike; path: PathLike }
+  /** openat(2) with O_CREAT, then close: an empty file (a bind-mount point), left as is when it exists. */
+  | { op: 'touch'; path: PathLike; mode?: number }
+  /**
+   * mount_setattr(2) (Linux 5.12): `set`/`clear` MOUNT_ATTR_* flags of the
+   * mount at `path`, and of every mount below it with `recursive`
+   * (AT_RECURSIVE) — a read-only bind of a whole tree.
+   */
+  | { op: 'mountSetattr'; path: PathLike; recursive?: boolean; set?: number; clear?: number; propagation?: number }
+  /** ioctl(2) SIOCSIFFLAGS: sets IFF_UP on the interface `name` (`'lo'` in a new network namespace). */
+  | { op: 'linkUp'; name: string };
 
 /** Opcodes: mirror of `enum Op` in native/plan.cc. */
 const enum Op {
   Dup2 = 1, Close, CloseRange, Chdir, Fchdir, Setsid, Setpgid, Sethostname, Unshare, Setns, Mount, Umount2,
   PivotRoot, Chroot, Setgroups, Setresgid, Setresuid, Prctl, CapBsetDrop, Capset, CapAmbientRaise, Setrlimit,
-  Sigmask, Write, Kill, Execve, Exit, Landlock, Seccomp,
+  Sigmask, Write, Kill, Execve, Exit, Landlock, Seccomp, Mkdir, Mknod, Symlink, Touch, MountSetattr, LinkUp,
 }
 
 /** What an error from a compiled record is reported as: the man-page call, path and dest. */
@@ -341,6 +357,45 @@ export function compilePlan(plan: unknown): CompiledPlan {
         const data = typeof s.data === 'string' ? Buffer.from(s.data) : s.data;
         if (!ArrayBuffer.isView(data)) throw invalidArgType(`${at}.data`, 'a string or an ArrayBufferView', s.data);
         rec({ syscall: 'write' }, Op.Write, validateFd(s.fd, `${at}.fd`), str(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
+        break;
+      }
+      case 'mkdir': {
+        const p = validatePath(s.path, `${at}.path`);
+        rec({ syscall: 'mkdir', path: pathText(p) }, Op.Mkdir, str(p), s.mode === undefined ? 0o755 : validateInt32(s.mode, `${at}.mode`, 0, 0o7777),
+          s.existOk ? 1 : 0);
+        break;
+      }
+      case 'mknod': {
+        const p = validatePath(s.path, `${at}.path`);
+        const major = s.major === undefined ? 0 : validateInt32(s.major, `${at}.major`, 0, 0xfff);
+        const minor = s.minor === undefined ? 0 : validateInt32(s.minor, `${at}.minor`, 0, 0xfffff);
+        // The kernel's dev_t encoding (new_encode_dev, as glibc's makedev).
+        const dev = (BigInt(minor & 0xff)) | (BigInt(major & 0xfff) << 8n) | (BigInt(minor & ~0xff) << 12n);
+        rec({ syscall: 'mknod', path: pathText(p) }, Op.Mknod, str(p), validateInt32(s.mode, `${at}.mode`, 0), dev);
+        break;
+      }
+      case 'symlink': {
+        const t = validatePath(s.target, `${at}.target`);
+        const p = validatePath(s.path, `${at}.path`);
+        rec({ syscall: 'symlink', path: pathText(t), dest: pathText(p) }, Op.Symlink, str(t), str(p));
+        break;
+      }
+      case 'touch': {
+        const p = validatePath(s.path, `${at}.path`);
+        rec({ syscall: 'open', path: pathText(p) }, Op.Touch, str(p), s.mode === undefined ? 0o644 : validateInt32(s.mode, `${at}.mode`, 0, 0o7777));
+        break;
+      }
+      case 'mountSetattr': {
+        const p = validatePath(s.path, `${at}.path`);
+        rec({ syscall: 'mount_setattr', path: pathText(p) }, Op.MountSetattr, str(p), s.recursive ? need('AT_RECURSIVE') : 0,
+          s.set === undefined ? 0 : validateInt32(s.set, `${at}.set`, 0), s.clear === undefined ? 0 : validateInt32(s.clear, `${at}.clear`, 0),
+          s.propagation === undefined ? 0 : validateInt32(s.propagation, `${at}.propagation`, 0));
+        break;
+      }
+      case 'linkUp': {
+        if (typeof s.name !== 'string') throw invalidArgType(`${at}.name`, 'of type string', s.name);
+        if (s.name === '' || Buffer.byteLength(s.name) >= 16 || s.name.includes('\u0000')) throw invalidArgValue(`${at}.name`, s.name, 'must be an interface name of 1 to 15 bytes');
+        rec({ syscall: 'ioctl', path: s.name }, Op.LinkUp, str(s.name));
         break;
       }
       case 'kill':

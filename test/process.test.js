@@ -553,4 +553,40 @@ test('promises.clone: namespaces and uid maps work from the threadpool', async (
   await throwsLike(() => P.clone(C.CLONE_VM, [{ op: 'exit' }]), { code: 'ERR_INVALID_ARG_VALUE' });
 });
 
+test('plan: mkdir, touch, symlink, mknod, recursive read-only mountSetattr, linkUp in new namespaces', async () => {
+  const base = fs.mkdtempSync(path.join(dir, 'ops-'));
+  const [rd, wr] = rawsys.pipe2();
+  const c = rawsys.clone(C.CLONE_NEWNS | C.CLONE_NEWNET, [
+    { op: 'mount', target: '/', flags: C.MS_REC | C.MS_PRIVATE },
+    { op: 'mount', source: 'tmpfs', target: base, fstype: 'tmpfs' },
+    { op: 'mkdir', path: `${base}/d`, mode: 0o700 },
+    { op: 'mkdir', path: `${base}/d`, existOk: true },
+    { op: 'touch', path: `${base}/d/file` },
+    { op: 'symlink', target: 'd/file', path: `${base}/link` },
+    { op: 'mknod', path: `${base}/null`, mode: C.S_IFCHR | 0o666, major: 1, minor: 3 }, // less the umask (022)
+    { op: 'mkdir', path: `${base}/sub` },
+    { op: 'mount', source: 'tmpfs', target: `${base}/sub`, fstype: 'tmpfs' },
+    { op: 'mountSetattr', path: base, recursive: true, set: C.MOUNT_ATTR_RDONLY },
+    { op: 'linkUp', name: 'lo' },
+    { op: 'dup2', oldfd: wr, newfd: 1 },
+    { op: 'dup2', oldfd: wr, newfd: 2 },
+    { op: 'execve', path: '/bin/sh', argv: ['sh', '-c', `stat -c '%A %F' ${base}/d ${base}/d/file ${base}/null; readlink ${base}/link; stat -c '%t,%T' ${base}/null; touch ${base}/x 2>&1 | grep -o 'Read-only'; touch ${base}/sub/x 2>&1 | grep -o 'Read-only'; cat /sys/class/net/lo/operstate /sys/class/net/lo/flags 2>/dev/null || ip -o link show lo`], env: [] },
+  ]);
+  rawsys.close(wr);
+  const st = await P.waitid(C.P_PIDFD, c.pidfd);
+  rawsys.close(c.pidfd);
+  const b = Buffer.alloc(4096);
+  let out = '';
+  for (let n; (n = rawsys.read(rd, b)) > 0;) out += b.toString('utf8', 0, n);
+  rawsys.close(rd);
+  assert.is(st.exitCode, 0, out);
+  const lines = out.trim().split('\n');
+  assert.equal(lines.slice(0, 6), ['drwx------ directory', '-rw-r--r-- regular empty file', 'crw-r--r-- character special file', 'd/file', '1,3', 'Read-only']);
+  assert.is(lines[6], 'Read-only', 'the submount is read-only too (recursive)');
+  assert.ok(/0x9|UP|unknown/.test(lines.slice(7).join(' ')), `lo is up: ${lines.slice(7)}`);
+  assert.equal(fs.readdirSync(base), [], 'nothing reached the host');
+  await syscallError(() => rawsys.fork([{ op: 'mkdir', path: base }, { op: 'exit' }]), 'EEXIST', 'mkdir', { path: base });
+  await throwsLike(() => rawsys.fork([{ op: 'linkUp', name: 'x'.repeat(16) }, { op: 'exit' }]), { code: 'ERR_INVALID_ARG_VALUE' });
+});
+
 test.run();
