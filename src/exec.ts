@@ -146,9 +146,28 @@ export interface CommandOptions {
   allowRelativePath?: boolean;
   /** Isolation applied between clone and exec. */
   sys?: SysProcAttr;
+  /** @internal */
+  [CONTAINER_PLAN]?: ContainerPlan;
 }
 
 const STDERR_TAIL = 32 * 1024;
+
+/**
+ * Internal: how rawsys/container lays out a plan around the command's own
+ * steps: `prefix` first (cgroup joins), then `setup` (mounts, pivot_root,
+ * hostname …), the descriptors, an `init` step, and the command's isolation
+ * and execve.
+ * @internal
+ */
+export const CONTAINER_PLAN = Symbol('rawsys.containerPlan');
+
+/** @internal */
+export interface ContainerPlan {
+  prefix: Step[];
+  setup: Step[];
+  init: boolean;
+  cgroupFd?: number;
+}
 
 /**
  * How a finished process ended, with its resource usage (wait4(2) rusage),
@@ -1042,7 +1061,8 @@ interface BuiltSpawn {
  */
 export function buildSpawn(path: string, argv: readonly string[], o: CommandOptions, fds: readonly number[], dryRun: boolean): BuiltSpawn {
   const sys: SysProcAttr = o.sys ?? {};
-  const steps: Step[] = [];
+  const cplan = o[CONTAINER_PLAN];
+  const steps: Step[] = cplan ? [...cplan.prefix] : [];
   const closeAfter: number[] = [];
   const flags = sys.cloneFlags === undefined ? 0 : cloneFlags(sys.cloneFlags, 'options.sys.cloneFlags');
   const userns = (flags & C.CLONE_NEWUSER) !== 0;
@@ -1080,6 +1100,15 @@ export function buildSpawn(path: string, argv: readonly string[], o: CommandOpti
         steps.push({ op: 'write', fd, data: '0' });
       }
     }
+  }
+  if (cplan?.cgroupFd !== undefined) clone = { ...clone, cgroup: cplan.cgroupFd };
+  if (cplan) {
+    // A container: its filesystem and namespaces, then its descriptors, then
+    // PID 1 (init) forks: the payload continues below, in the sandbox.
+    steps.push(...cplan.setup);
+    steps.push(...fdSteps(fds, closeAfter, dryRun));
+    steps.push({ op: 'closeRange', first: fds.length, cloexec: true });
+    if (cplan.init) steps.push({ op: 'init' } as unknown as Step);
   }
   if (sys.setsid) steps.push({ op: 'setsid' });
   if (sys.setpgid) steps.push({ op: 'setpgid', pid: 0, pgid: sys.pgid ?? 0 });
@@ -1142,12 +1171,19 @@ export function buildSpawn(path: string, argv: readonly string[], o: CommandOpti
       fd = rs.fd;
       if (fd !== null) closeAfter.push(fd);
     }
+    if (fd !== null && fd >= 0 && cplan && !dryRun && fd < fds.length) {
+      // After the descriptor moves here: keep the ruleset above them.
+      fd = fcntl(fd, C.F_DUPFD_CLOEXEC, fds.length);
+      closeAfter.push(fd);
+    }
     if (fd !== null && fd >= 0) steps.push({ op: 'landlock', fd });
   }
-  steps.push(...fdSteps(fds, closeAfter, dryRun));
-  // Nothing else crosses exec: descriptors without FD_CLOEXEC (other
-  // addons', inherited) are marked so, above the ones given.
-  steps.push({ op: 'closeRange', first: fds.length, cloexec: true });
+  if (!cplan) {
+    steps.push(...fdSteps(fds, closeAfter, dryRun));
+    // Nothing else crosses exec: descriptors without FD_CLOEXEC (other
+    // addons', inherited) are marked so, above the ones given.
+    steps.push({ op: 'closeRange', first: fds.length, cloexec: true });
+  }
   if (sys.seccomp !== undefined) {
     const f = seccompFilter(sys.seccomp, dryRun);
     if (f) steps.push({ op: 'seccomp', filter: f.filter, flags: f.flags });
