@@ -428,7 +428,7 @@ export class Container {
  * exec'd (or its init started). Bad specs (a missing rootfs, a memory limit
  * of "-5", an unknown capability) are refused before anything is created; a
  * failure half-way removes the cgroup and mount point it made.
- * @throws {TypeError|RangeError} bad spec, with Node codes; {@link SyscallError} the step that failed (`pivot_root`, `mount`, `execve` …)
+ * @throws {TypeError|RangeError} bad spec, with Node codes; a `SyscallError` naming the step that failed (`pivot_root`, `mount`, `execve` …)
  * @see https://man7.org/linux/man-pages/man7/namespaces.7.html
  */
 export async function create(spec: ContainerSpec): Promise<Container> {
