@@ -116,6 +116,7 @@ void InitWait(Napi::Env env, Napi::Object exports);
 void InitCreds(Napi::Env env, Napi::Object exports);
 void InitSignal(Napi::Env env, Napi::Object exports);
 void InitNs(Napi::Env env, Napi::Object exports);
+void InitInitImage(Napi::Env env, Napi::Object exports);
 
 // Backstop errors with Node's codes. Return nullptr so callers can `return`.
 napi_value ThrowType(napi_env env, const char* msg);
