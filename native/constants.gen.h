@@ -567,6 +567,24 @@ K(F_GETPIPE_SZ)
 #ifdef F_SETPIPE_SZ
 K(F_SETPIPE_SZ)
 #endif
+#ifdef F_ADD_SEALS
+K(F_ADD_SEALS)
+#endif
+#ifdef F_GET_SEALS
+K(F_GET_SEALS)
+#endif
+#ifdef F_SEAL_SEAL
+K(F_SEAL_SEAL)
+#endif
+#ifdef F_SEAL_SHRINK
+K(F_SEAL_SHRINK)
+#endif
+#ifdef F_SEAL_GROW
+K(F_SEAL_GROW)
+#endif
+#ifdef F_SEAL_WRITE
+K(F_SEAL_WRITE)
+#endif
 #ifdef FD_CLOEXEC
 K(FD_CLOEXEC)
 #endif

@@ -191,6 +191,12 @@ export interface Constants {
   readonly F_UNLCK: number;
   readonly F_GETPIPE_SZ: number;
   readonly F_SETPIPE_SZ: number;
+  readonly F_ADD_SEALS: number;
+  readonly F_GET_SEALS: number;
+  readonly F_SEAL_SEAL: number;
+  readonly F_SEAL_SHRINK: number;
+  readonly F_SEAL_GROW: number;
+  readonly F_SEAL_WRITE: number;
   readonly FD_CLOEXEC: number;
   readonly S_IFMT: number;
   readonly S_IFSOCK: number;
