@@ -58,8 +58,8 @@ export type Step =
  * process running the plan forks (clone(2) with `CLONE_VM|CLONE_VFORK`); the
  * new process runs the remaining steps and becomes the payload; the original
  * one, once the payload has exec'd (or exited), execs rawsys-init from
- * {@link initImageFd} with execveat(2). In a child made with `CLONE_NEWPID`
- * that is the namespace's PID 1 and the payload is pid 2.
+ * {@link initImageFd} with execveat(2) (Linux 3.19). In a child made with
+ * `CLONE_NEWPID` that is the namespace's PID 1 and the payload is pid 2.
  *
  * rawsys-init (native/init/init.c, about 1.3 KiB, no libc) keeps every signal
  * blocked and sleeps in rt_sigtimedwait(2); it forwards `signals` to the
