@@ -1,7 +1,37 @@
 {
   "targets": [
     {
+      # PID 1 for the plan step `init` (native/init/init.c): a static
+      # executable without libc, built with the C compiler ($CC, so a cross
+      # build makes one for the target) and embedded into the addon below.
+      "target_name": "rawsys-init",
+      "type": "executable",
+      "sources": ["native/init/init.c"],
+      # Node's common.gypi adds these for every target; none suits a static
+      # program without libc.
+      "cflags!": ["-fPIC", "-pthread", "-O3", "-fno-omit-frame-pointer"],
+      "ldflags!": ["-pthread", "-rdynamic", "-fPIC"],
+      "cflags": ["-Os", "-Wall", "-Wextra", "-ffreestanding", "-fno-builtin", "-fno-stack-protector", "-fno-pie",
+                 "-fno-asynchronous-unwind-tables", "-fno-unwind-tables"],
+      # One read-only executable segment, no build id, stripped: a few KiB.
+      "ldflags": ["-nostdlib", "-static", "-no-pie", "-s", "-Wl,--build-id=none", "-Wl,-z,noexecstack",
+                  "-Wl,-z,noseparate-code", "-Wl,-z,norelro"],
+      "configurations": {
+        "Release": { "cflags!": ["-O3"] },
+        "Debug": { "cflags!": ["-g", "-O0"] }
+      }
+    },
+    {
       "target_name": "rawsys",
+      "dependencies": ["rawsys-init"],
+      "actions": [
+        {
+          "action_name": "embed_init",
+          "inputs": ["<(PRODUCT_DIR)/rawsys-init", "scripts/embed-init.js"],
+          "outputs": ["<(SHARED_INTERMEDIATE_DIR)/rawsys/init_image.h"],
+          "action": ["node", "scripts/embed-init.js", "<(PRODUCT_DIR)/rawsys-init", "<(SHARED_INTERMEDIATE_DIR)/rawsys/init_image.h"]
+        }
+      ],
       "sources": [
         "native/binding.cc",
         "native/blocking.cc",
@@ -10,6 +40,7 @@
         "native/dispatch.cc",
         "native/fd.cc",
         "native/landlock.cc",
+        "native/init_image.cc",
         "native/ns.cc",
         "native/plan.cc",
         "native/runtime.cc",
@@ -19,7 +50,7 @@
         "native/wait.cc",
         "native/xattr.cc"
       ],
-      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "<(SHARED_INTERMEDIATE_DIR)"],
       "defines": [
         "NAPI_VERSION=8",
         "NAPI_DISABLE_CPP_EXCEPTIONS",

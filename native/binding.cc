@@ -21,6 +21,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitNs(env, exports);
   InitLandlock(env, exports);
   InitSeccomp(env, exports);
+  InitInitImage(env, exports);
   // Hash of native/ and binding.gyp this binary was built from (see
   // scripts/source-hash.js); test/prebuild.test.js compares it with the tree.
   exports.Set("sourceHash", Napi::String::New(env, RAWSYS_SOURCE_HASH));

@@ -118,6 +118,7 @@ void InitSignal(Napi::Env env, Napi::Object exports);
 void InitNs(Napi::Env env, Napi::Object exports);
 void InitLandlock(Napi::Env env, Napi::Object exports);
 void InitSeccomp(Napi::Env env, Napi::Object exports);
+void InitInitImage(Napi::Env env, Napi::Object exports);
 
 // Backstop errors with Node's codes. Return nullptr so callers can `return`.
 napi_value ThrowType(napi_env env, const char* msg);

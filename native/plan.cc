@@ -22,6 +22,15 @@
 // Signals: the parent blocks every signal around the clone so that no Node
 // handler can run in the child; the child resets every disposition to the
 // default (as libuv's spawn does) and sets the plan's mask just before execve.
+//
+// The init step (RunInit) splits the child in two: a new process, made like
+// the vfork child above (CLONE_VM|CLONE_VFORK, on a stack carved below the
+// current one), runs the rest of the plan and becomes the payload; once it
+// has exec'd or exited, the original child execs rawsys-init (native/init)
+// from its sealed memfd, which reaps the payload and exits with its status.
+// Both ends of the error pipe are close-on-exec, so the parent's read still
+// sees EOF only when the payload exec'd and init started, and a failing later
+// step of the payload reaches it as usual.
 #include "common.h"
 #include "rawcall.h"
 
@@ -97,6 +106,7 @@ enum Op : int64_t {
   kTouch,           // s:path, mode
   kMountSetattr,    // s:path, at flags, attr_set, attr_clr, propagation
   kLinkUp,          // s:interface name
+  kInit,            // fd (init image memfd), s:forward mask (decimal)
   kOpCount,
 };
 
@@ -114,6 +124,7 @@ struct Plan {
   int n = 0;
   int errfd = -1;   // write end of the error pipe
   int syncfd = -1;  // read end of the go-ahead pipe, or -1
+  int initfd = -1;  // the init image of an init step: close steps spare it
   uint64_t sigmask = 0;
 };
 
@@ -155,7 +166,10 @@ long CloseRange(unsigned first, unsigned last, unsigned flags) {
   return 0;
 }
 
-long RunStep(const Plan* p, const Step& st) {
+__attribute__((noinline)) long RunInit(const Plan* p, int k);
+
+long RunStep(const Plan* p, int k) {
+  const Step& st = p->steps[k];
   const int64_t* w = st.w;
   switch (w[0]) {
     case kDup2:
@@ -163,13 +177,20 @@ long RunStep(const Plan* p, const Step& st) {
       return raw::Call(SYS_dup3, w[1], w[2], 0);
     case kClose: return raw::Call(SYS_close, w[1]);
     case kCloseRange: {
-      // Never close the error pipe: it reports execve's own failure.
+      // Never close the error pipe (it reports execve's own failure) nor the
+      // init image (an init step still needs it).
       unsigned first = (unsigned)w[1], last = (unsigned)w[2];
-      unsigned e = (unsigned)p->errfd;
-      if (e >= first && e <= last) {
-        long r = e > first ? CloseRange(first, e - 1, (unsigned)w[3]) : 0;
-        if (r < 0) return r;
-        return e < last ? CloseRange(e + 1, last, (unsigned)w[3]) : 0;
+      int keep[2] = {p->errfd, p->initfd};  // -1: none
+      if (keep[0] > keep[1]) keep[0] = p->initfd, keep[1] = p->errfd;
+      for (int kept : keep) {
+        unsigned k = (unsigned)kept;
+        if (kept < 0 || k < first || k > last) continue;
+        if (k > first) {
+          long r = CloseRange(first, k - 1, (unsigned)w[3]);
+          if (r < 0) return r;
+        }
+        if (k == last) return 0;
+        first = k + 1;
       }
       return CloseRange(first, last, (unsigned)w[3]);
     }
@@ -276,8 +297,124 @@ long RunStep(const Plan* p, const Step& st) {
       prog.filter = (struct sock_filter*)st.b;  // the kernel copies it; no alignment needed
       return raw::Call(SYS_seccomp, SECCOMP_SET_MODE_FILTER, w[2], &prog);  // Linux 3.17
     }
+    case kInit: return RunInit(p, k);
     default: return -EINVAL;
   }
+}
+
+// Runs steps [from, n) and ends the process: by execve, exit, or ChildFail.
+[[noreturn]] void RunPlan(const Plan* p, int from) {
+  for (int k = from; k < p->n; k++) {
+    long r;
+    do r = RunStep(p, k);
+    while (r == -EINTR && p->steps[k].w[0] != kClose && p->steps[k].w[0] != kInit);
+    if (r < 0) ChildFail(p, k, r);
+  }
+  raw::Call(SYS_exit_group, 0);
+  __builtin_unreachable();
+}
+
+// clone(flags) whose child runs fn(arg) on `stack` (its top) and exits with
+// what fn returns; the caller gets the child's pid or -errno. No libc (its
+// clone() would set errno, the parent thread's in a CLONE_VM child). The
+// child's half never leaves the asm block: it has no frame to return to.
+long CloneOnStack(unsigned long flags, void* stack, int (*fn)(void*), void* arg) {
+  uintptr_t* sp = (uintptr_t*)(((uintptr_t)stack & ~(uintptr_t)15) - 16);
+  sp[0] = (uintptr_t)fn;
+  sp[1] = (uintptr_t)arg;
+#if defined(__x86_64__)
+  long ret;
+  register long r10 __asm__("r10") = 0;  // child_tid
+  register long r8 __asm__("r8") = 0;    // tls
+  __asm__ volatile(
+      "syscall\n"
+      "test %%rax, %%rax\n"
+      "jnz 1%=f\n"
+      "xor %%ebp, %%ebp\n"  // the child: outermost frame
+      "pop %%rax\n"         // fn
+      "pop %%rdi\n"         // arg; %rsp is 16-byte aligned again
+      "call *%%rax\n"
+      "mov %%eax, %%edi\n"
+      "mov %[exit], %%eax\n"
+      "syscall\n"
+      "hlt\n"
+      "1%=:\n"
+      : "=a"(ret)
+      : "a"((long)SYS_clone), "D"(flags), "S"(sp), "d"(0L), "r"(r10), "r"(r8), [exit] "i"(SYS_exit_group)
+      : "rcx", "r11", "memory");
+  return ret;
+#elif defined(__aarch64__)
+  register long x8 __asm__("x8") = SYS_clone;
+  register long x0 __asm__("x0") = (long)flags;
+  register long x1 __asm__("x1") = (long)sp;
+  register long x2 __asm__("x2") = 0;  // parent_tid
+  register long x3 __asm__("x3") = 0;  // tls
+  register long x4 __asm__("x4") = 0;  // child_tid
+  __asm__ volatile(
+      "svc 0\n"
+      "cbnz x0, 1%=f\n"
+      "ldp x1, x0, [sp], #16\n"  // the child: fn, arg; sp 16-byte aligned again
+      "mov x29, xzr\n"
+      "mov x30, xzr\n"
+      "blr x1\n"
+      "mov x8, %[exit]\n"
+      "svc 0\n"
+      "udf #0\n"
+      "1%=:\n"
+      : "+r"(x0)
+      : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), [exit] "i"(SYS_exit_group)
+      : "memory");
+  return x0;
+#endif
+}
+
+struct Resume {
+  const Plan* p;
+  int next;
+};
+
+// The step index reported when the init step's clone fails (see Spawn).
+constexpr int kInitCloneFailed = -5;
+
+int PayloadMain(void* arg) {
+  const Resume* r = (const Resume*)arg;
+  RunPlan(r->p, r->next);
+}
+
+// The init step, in the child (PID 1 when the clone made a pid namespace).
+// Returns only on failure, with the payload gone.
+__attribute__((noinline)) long RunInit(const Plan* p, int k) {
+  const Step& st = p->steps[k];
+  Resume res = {p, k + 1};
+  // A subreaper from now on (init sets it again; it survives execve): the
+  // payload runs before init does, and its orphans must come to us.
+  raw::Call(SYS_prctl, PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  // The payload's stack: below ours. We are suspended (CLONE_VFORK) while it
+  // runs, so nothing else uses that memory; the gap keeps our own frame and
+  // x86_64's red zone out of reach. The plan's remaining steps need well
+  // under a page; the vfork path's stack has 256 KiB, the fork path runs on
+  // a copy of the calling thread's stack, below which V8 leaves far more.
+  char here;
+  uintptr_t top = (uintptr_t)&here - 4096;
+  long pid = CloneOnStack(CLONE_VM | CLONE_VFORK | SIGCHLD, (void*)top, PayloadMain, &res);
+  if (pid < 0) ChildFail(p, kInitCloneFailed, pid);  // reported as clone, not as the step's execveat
+  // The payload has exec'd or exited (through its plan, maybe with an error
+  // report). Its pid in decimal, for init's argv.
+  char num[16];
+  char* d = num + sizeof num;
+  *--d = 0;
+  unsigned long v = (unsigned long)pid;
+  do *--d = (char)('0' + v % 10);
+  while ((v /= 10) != 0);
+  const char* argv[] = {"rawsys-init", d, st.s[0], nullptr};
+  const char* envp[] = {nullptr};
+  long r = raw::Call(SYS_execveat, st.w[1], "", argv, envp, AT_EMPTY_PATH);
+  // No init: nothing would ever reap the payload or report its status.
+  raw::Call(SYS_kill, pid, SIGKILL);
+  long w;
+  do w = raw::Call(SYS_wait4, pid, 0, __WALL, 0);
+  while (w == -EINTR);
+  return r;
 }
 
 // The child. Runs on a stack of its own (vfork path) or on a copy of the
@@ -301,14 +438,7 @@ int ChildMain(void* arg) {
     if (r != 1) raw::Call(SYS_exit_group, 127);
     raw::Call(SYS_close, p->syncfd);
   }
-  for (int k = 0; k < p->n; k++) {
-    long r;
-    do r = RunStep(p, p->steps[k]);
-    while (r == -EINTR && p->steps[k].w[0] != kClose);
-    if (r < 0) ChildFail(p, k, r);
-  }
-  raw::Call(SYS_exit_group, 0);
-  return 0;
+  RunPlan(p, 0);
 }
 
 // Resolves string/buffer indexes of every step into pointers. The strings
@@ -455,6 +585,10 @@ bool ResolveSteps(napi_env env, const int64_t* w, size_t nrec, Strings& t, Step*
       case kPrctl:
         if (x[7] && (!str(x[2], &st.s[0]) || !st.s[0])) return false;
         break;
+      case kInit:
+        if (x[1] < 0 || x[1] > INT_MAX) return ThrowRange(env, "plan: init needs the image fd"), false;
+        if (!str(x[2], &st.s[0]) || !st.s[0]) return ThrowRange(env, "plan: init needs its signal mask"), false;
+        break;
       case kExecve: {
         if (!str(x[1], &st.s[0]) || !st.s[0]) return ThrowRange(env, "plan: execve needs a path"), false;
         int64_t as = x[2], an = x[3], es = x[4], en = x[5];
@@ -595,6 +729,9 @@ void ExecuteSpawn(SpawnJob* job) {
   }
   plan.errfd = errpipe[1];
   plan.syncfd = syncpipe[0];
+  for (size_t k = 0; k < nrec; k++) {
+    if (steps[k].w[0] == kInit) plan.initfd = (int)steps[k].w[1];
+  }
   {
     // Raw rt_sigprocmask: glibc's pthread_sigmask leaves its own two internal
     // signals unblocked, and the child must not take any signal before it has
@@ -739,7 +876,7 @@ napi_value SpawnResult(napi_env env, const SpawnJob* job) {
 
 // spawn(...) -> [pid, pidfd, failedStep, errno]. failedStep -1 with errno:
 // the clone itself or the parent's part (-2: uid_map, -3: gid_map, -4:
-// setgroups) failed.
+// setgroups) failed; -5: the clone of an init step (in the child).
 napi_value Spawn(napi_env env, napi_callback_info info) {
   SpawnJob job;
   if (!PrepareSpawn(env, info, &job)) return nullptr;

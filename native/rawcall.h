@@ -1,15 +1,15 @@
 // Raw system calls for the child side of fork/clone: no errno (in a
 // CLONE_VM child errno would be the parent thread's), no libc state, no
 // locks. Each returns the kernel's value: >= 0, or -errno.
+//
+// The core (rawsys_call6) is plain C so that native/init/init.c, which is
+// built without any libc, uses the same two instructions as the addon.
 #pragma once
 
 #include <stdint.h>
 
-namespace rawsys {
-namespace raw {
-
 #if defined(__x86_64__)
-static inline long Call6(long n, long a, long b, long c, long d, long e, long f) {
+static inline long rawsys_call6(long n, long a, long b, long c, long d, long e, long f) {
   long ret;
   register long r10 __asm__("r10") = d;
   register long r8 __asm__("r8") = e;
@@ -21,7 +21,7 @@ static inline long Call6(long n, long a, long b, long c, long d, long e, long f)
   return ret;
 }
 #elif defined(__aarch64__)
-static inline long Call6(long n, long a, long b, long c, long d, long e, long f) {
+static inline long rawsys_call6(long n, long a, long b, long c, long d, long e, long f) {
   register long x8 __asm__("x8") = n;
   register long x0 __asm__("x0") = a;
   register long x1 __asm__("x1") = b;
@@ -36,6 +36,14 @@ static inline long Call6(long n, long a, long b, long c, long d, long e, long f)
 #error "rawsys: raw syscalls are implemented for x86_64 and aarch64"
 #endif
 
+#ifdef __cplusplus
+namespace rawsys {
+namespace raw {
+
+static inline long Call6(long n, long a, long b, long c, long d, long e, long f) {
+  return rawsys_call6(n, a, b, c, d, e, f);
+}
+
 template <typename A = long, typename B = long, typename C = long, typename D = long, typename E = long, typename F = long>
 static inline long Call(long n, A a = 0, B b = 0, C c = 0, D d = 0, E e = 0, F f = 0) {
   return Call6(n, (long)a, (long)b, (long)c, (long)d, (long)e, (long)f);
@@ -43,3 +51,4 @@ static inline long Call(long n, A a = 0, B b = 0, C c = 0, D d = 0, E e = 0, F f
 
 }  // namespace raw
 }  // namespace rawsys
+#endif

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
-// Prints a SHA-256 of everything the native binary is built from: binding.gyp
-// and every file under native/ (sorted by path). binding.gyp compiles it into
+// Prints a SHA-256 of everything the native binary is built from: binding.gyp,
+// scripts/embed-init.js and every file under native/ (sorted by path). binding.gyp compiles it into
 // the addon as RAWSYS_SOURCE_HASH, and the prebuild test recomputes it, so a
 // committed prebuild that no longer matches the sources fails the tests.
 const crypto = require('node:crypto');
@@ -9,7 +9,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 function sourceHash(root) {
-  const files = ['binding.gyp'];
+  const files = ['binding.gyp', 'scripts/embed-init.js'];
   const walk = (dir) => {
     for (const e of fs.readdirSync(path.join(root, dir), { withFileTypes: true })) {
       const rel = `${dir}/${e.name}`;

@@ -94,6 +94,9 @@ export interface Native {
   spawnAsync(flags: number | bigint, records: BigInt64Array, strings: (string | Uint8Array)[], options: BigInt64Array,
     maps: [string, string, string]): Promise<[number, number, number, number]>;
   execve(path: PathArg, argv: string[], env: string[]): number;
+  /** The init image's sealed memfd (process-wide, cached), or -errno with stage[0] = 0 memfd_create, 1 write, 2 fcntl. */
+  initImageFd(stage: Int32Array): number;
+  readonly initImageSize: number;
   wait(kind: number, idtype: number, id: number, options: number, record: Float64Array): number;
   waitAsync(kind: number, idtype: number, id: number, options: number, record: Float64Array): Promise<number>;
 

@@ -24,7 +24,8 @@ export {
 } from './xattr';
 export { fork, clone, execve, waitpid, wait4, waitid } from './process';
 export type { Child, CloneOptions, IdMapping, WaitStatus, Wait4Status, Rusage } from './process';
-export type { Step, Signal, Capability } from './plan';
+export { initImageFd } from './plan';
+export type { Step, InitStep, Signal, Capability } from './plan';
 export {
   getpid, getppid, gettid, getuid, geteuid, getgid, getegid, getgroups, getresuid, getresgid, setresuid, setresgid,
   setgroups, setsid, setpgid, getpgid, getsid, getrlimit, setrlimit, prlimit, getNoNewPrivs, setNoNewPrivs,

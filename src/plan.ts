@@ -2,9 +2,10 @@
 // validated here and compiled into flat records (8 int64 words a step; strings
 // and byte buffers by index into a table) that native/plan.cc runs in the
 // child with raw syscalls only. Nothing here runs in the child.
+import { native } from './binding';
 import { constants as C } from './constants';
 import { toCapability, toMask, toResource, toRlimValue } from './creds';
-import { invalidArgType, invalidArgValue, outOfRange } from './errors';
+import { fail, invalidArgType, invalidArgValue, outOfRange } from './errors';
 import { toSignal } from './signals';
 import { validateFd, validateInt32, validateName, validatePath, PathLike } from './validate';
 
@@ -87,13 +88,76 @@ export type Step =
    */
   | { op: 'mountSetattr'; path: PathLike; recursive?: boolean; set?: number; clear?: number; propagation?: number }
   /** ioctl(2) SIOCSIFFLAGS: sets IFF_UP on the interface `name` (`'lo'` in a new network namespace). */
-  | { op: 'linkUp'; name: string };
+  | { op: 'linkUp'; name: string }
+  | InitStep;
+
+/**
+ * A plan step that puts rawsys's init in front of the rest of the plan. The
+ * process running the plan forks (clone(2) with `CLONE_VM|CLONE_VFORK`); the
+ * new process runs the remaining steps and becomes the payload; the original
+ * one, once the payload has exec'd (or exited), execs rawsys-init from
+ * {@link initImageFd} with execveat(2) (Linux 3.19). In a child made with
+ * `CLONE_NEWPID` that is the namespace's PID 1 and the payload is pid 2.
+ *
+ * rawsys-init (native/init/init.c, about 1.3 KiB, no libc) keeps every signal
+ * blocked and sleeps in rt_sigtimedwait(2); it forwards `signals` to the
+ * payload's pid (not its process group), reaps the payload and every orphan
+ * (prctl(2) `PR_SET_CHILD_SUBREAPER`, Linux 3.4, so also without a pid
+ * namespace), closes every descriptor it inherited, and exits once the
+ * payload is reaped: with its exit code, or 128+n when signal n killed it.
+ * Waiting for the child returned by fork/clone thus gives the payload's
+ * status. A payload step that fails (`execve` ENOENT …) is reported as for a
+ * plan without init; the payload then exits 127 and so does init. If
+ * execveat of init fails, the payload is killed and reaped and the error is
+ * thrown as `execveat`; if the fork fails (`RLIMIT_NPROC` …), as `clone`.
+ *
+ * fork/clone return once init has been exec'd, but the payload starts first:
+ * signals sent to init before it runs wait for it (they stay pending across
+ * execve), and orphans made meanwhile are already its own (the subreaper
+ * attribute is set before the fork). /proc/<pid>/comm reads `rawsys-init`
+ * once init is in its loop.
+ *
+ * Steps before it run in the process that becomes init, steps after it in
+ * the payload only: credentials, capabilities or limits set after it leave
+ * init as it was. At most one per plan, never last. Close steps before it
+ * spare the init image's descriptor; naming it in `close` or as `dup2`'s
+ * `newfd` there is an error. Init forwards to the payload's pid, so with a
+ * terminal a key such as Ctrl-C may reach the payload twice (from the
+ * terminal, and through init) when both are in the foreground process group.
+ */
+export interface InitStep {
+  op: 'init';
+  /** Signals forwarded to the payload. Default: SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM, SIGWINCH. Never SIGKILL, SIGSTOP or SIGCHLD. */
+  signals?: readonly Signal[];
+}
 
 /** Opcodes: mirror of `enum Op` in native/plan.cc. */
 const enum Op {
   Dup2 = 1, Close, CloseRange, Chdir, Fchdir, Setsid, Setpgid, Sethostname, Unshare, Setns, Mount, Umount2,
   PivotRoot, Chroot, Setgroups, Setresgid, Setresuid, Prctl, CapBsetDrop, Capset, CapAmbientRaise, Setrlimit,
-  Sigmask, Write, Kill, Execve, Exit, Landlock, Seccomp, Mkdir, Mknod, Symlink, Touch, MountSetattr, LinkUp,
+  Sigmask, Write, Kill, Execve, Exit, Landlock, Seccomp, Mkdir, Mknod, Symlink, Touch, MountSetattr, LinkUp, Init,
+}
+
+/** The signals an init step forwards by default. */
+const INIT_FORWARD = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGTERM', 'SIGWINCH'] as const;
+
+/**
+ * The sealed memfd holding rawsys-init, the PID 1 run by the plan step
+ * `{ op: 'init' }`: memfd_create(2) with `MFD_CLOEXEC|MFD_ALLOW_SEALING`
+ * (and `MFD_EXEC` on Linux 6.3+), the image written, then fcntl(2)
+ * `F_ADD_SEALS` with `F_SEAL_SEAL|F_SEAL_SHRINK|F_SEAL_GROW|F_SEAL_WRITE`
+ * (and `F_SEAL_EXEC` on 6.3+). Made once per process, shared by every worker
+ * thread, and kept open: do not close it (if it is closed anyway, the next
+ * call makes a new one). Linux 3.17.
+ * @returns the descriptor, close-on-exec
+ * @throws {SyscallError} `memfd_create` EMFILE, ENOMEM, EACCES (vm.memfd_noexec=2 refuses executable memfds); `write` ENOSPC; `fcntl` EINVAL
+ * @see https://man7.org/linux/man-pages/man2/memfd_create.2.html
+ */
+export function initImageFd(): number {
+  const stage = new Int32Array(1);
+  const fd = native.initImageFd(stage);
+  if (fd < 0) fail(fd, ['memfd_create', 'write', 'fcntl'][stage[0]] ?? 'memfd_create', initImageFd);
+  return fd;
 }
 
 /** What an error from a compiled record is reported as: the man-page call, path and dest. */
@@ -176,6 +240,14 @@ export function compilePlan(plan: unknown): CompiledPlan {
   const strings: (string | Uint8Array)[] = [];
   const info: StepInfo[] = [];
   let sigmask = 0n;
+  // With an init step, the descriptors that close and dup2 steps before it
+  // close, checked against the init image's once the whole plan is valid.
+  const initAt = plan.findIndex((s: unknown) => (s as { op?: unknown } | null)?.op === 'init');
+  const closes: [number, string][] = [];
+  const spare = (fd: number, i: number, name: string): number => {
+    if (i < initAt) closes.push([fd, name]);
+    return fd;
+  };
   const str = (v: string | Uint8Array): bigint => {
     strings.push(v);
     return BigInt(strings.length - 1);
@@ -197,10 +269,10 @@ export function compilePlan(plan: unknown): CompiledPlan {
     const last = i === plan.length - 1;
     switch (s.op) {
       case 'dup2':
-        rec({ syscall: 'dup2' }, Op.Dup2, validateFd(s.oldfd, `${at}.oldfd`), validateFd(s.newfd, `${at}.newfd`));
+        rec({ syscall: 'dup2' }, Op.Dup2, validateFd(s.oldfd, `${at}.oldfd`), spare(validateFd(s.newfd, `${at}.newfd`), i, `${at}.newfd`));
         break;
       case 'close':
-        rec({ syscall: 'close' }, Op.Close, validateFd(s.fd, `${at}.fd`));
+        rec({ syscall: 'close' }, Op.Close, spare(validateFd(s.fd, `${at}.fd`), i, `${at}.fd`));
         break;
       case 'closeRange': {
         const first = validateFd(s.first, `${at}.first`);
@@ -438,11 +510,34 @@ export function compilePlan(plan: unknown): CompiledPlan {
       case 'landlock':
         rec({ syscall: 'landlock_restrict_self' }, Op.Landlock, validateFd(s.fd, `${at}.fd`));
         break;
+      case 'init': {
+        if (i !== initAt) throw invalidArgValue(`${at}.op`, s.op, `is a second init step (plan[${initAt}] is one)`);
+        const list = s.signals === undefined ? INIT_FORWARD : s.signals;
+        if (!Array.isArray(list)) throw invalidArgType(`${at}.signals`, 'an array of signals', list);
+        let forward = 0n;
+        list.forEach((sig: unknown, k: number) => {
+          const n = toSignal(sig, `${at}.signals[${k}]`);
+          if (n === 0 || n === C.SIGKILL || n === C.SIGSTOP || n === C.SIGCHLD) {
+            throw invalidArgValue(`${at}.signals[${k}]`, sig, 'cannot be forwarded (0, SIGKILL, SIGSTOP and SIGCHLD are not)');
+          }
+          forward |= 1n << BigInt(n - 1);
+        });
+        rec({ syscall: 'execveat' }, Op.Init, -1, str(forward.toString()));  // the fd: below
+        break;
+      }
       default:
         throw invalidArgValue(`${at}.op`, s.op, 'is not a known step');
     }
     if (last && s.op !== 'execve' && s.op !== 'exit') throw invalidArgValue('plan', plan, 'must end with an execve or exit step');
   });
+  if (initAt >= 0) {
+    // Made (once per process) only now that the plan is known to be valid.
+    const initFd = initImageFd();
+    for (const [fd, name] of closes) {
+      if (fd === initFd) throw invalidArgValue(name, fd, `is the init image's descriptor, which plan[${initAt}] (init) needs`);
+    }
+    recs[initAt][1] = BigInt(initFd);
+  }
   const records = new BigInt64Array(recs.length * 8);
   recs.forEach((r, k) => records.set(r.map((x) => BigInt.asIntN(64, x)), k * 8));
   return { records, strings, info, sigmask };

@@ -448,7 +448,7 @@ test('fuzz: every sync function refuses wrong values with ERR_* TypeErrors/Range
   const GETTERS = new Set([
     'getpid', 'getppid', 'gettid', 'getuid', 'geteuid', 'getgid', 'getegid', 'getgroups', 'getresuid', 'getresgid', 'getpgid',
     'getsid', 'getNoNewPrivs', 'getPdeathsig', 'getKeepCaps', 'getChildSubreaper', 'getName', 'capget', 'gethostname', 'signalName',
-    'landlockAbi', 'cgroupLayout',
+    'landlockAbi', 'cgroupLayout', 'initImageFd',
   ]);
   const CLASSES = new Set(['Stat', 'SyscallError', 'AbortError', 'Cgroup']);
   const FD_RESULT = new Set(['open', 'openat', 'dup', 'dup2', 'dup3', 'fcntl', 'memfdCreate']);
@@ -463,6 +463,7 @@ test('fuzz: every sync function refuses wrong values with ERR_* TypeErrors/Range
 
   const scratch = fs.mkdtempSync(path.join(dir, 'fuzz-'));
   const cwd = process.cwd();
+  rawsys.initImageFd(); // the init image's memfd: made once per process, on first use, and kept
   const start = openFds();
   // The descriptors really open: without the one readdir used for the listing.
   const live = start.filter((fd) => {
