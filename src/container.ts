@@ -81,9 +81,9 @@ export interface ContainerSpec {
   stderr?: OutputOption | 'stdout';
   /** Where the container's cgroup is made: a cgroup directory or Cgroup; default beneath this process's own. */
   cgroupParent?: string | Cgroup;
-  /** Stops the container (SIGKILL to all of it) when aborted. */
+  /** Stops the container (SIGKILL to all of it) when aborted; `wait()` and `run()` then reject with an AbortError (`ABORT_ERR`). */
   signal?: AbortSignal;
-  /** Milliseconds, then as `signal`. */
+  /** Milliseconds, then SIGKILL to all of it; `wait()` resolves with `signal: 'SIGKILL'`. */
   timeout?: number;
 }
 
