@@ -494,7 +494,7 @@ export async function create(spec: ContainerSpec): Promise<Container> {
     }
     const parent = spec.cgroupParent;
     cg = Cgroup.create({ resources: spec.resources, ...(parent !== undefined ? { parent } : {}) });
-    const oomBefore = cg.stats().oomKills ?? 0;
+    const oomBefore = 0; // a new cgroup: its oom_kill counters start at 0
     const setup = setupSteps(spec, root, pre.cloneFlags, hostname);
     let cgroupFd: number | undefined;
     let prefix: Step[];
