@@ -626,6 +626,59 @@ struct CloneArgs {
   uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
 };
 
+// clone3(2) whose child runs fn(arg) on [stack, stack + size) and exits with
+// its result: CloneOnStack for what only clone3 has (CLONE_INTO_CGROUP,
+// CLONE_NEWTIME), so that those children too share the parent's memory
+// (CLONE_VM|CLONE_VFORK) instead of copying its page tables. The kernel
+// starts the child with its stack pointer at stack + stack_size, where fn and
+// arg are waiting. Returns the pid, or -errno.
+long Clone3OnStack(CloneArgs* ca, void* stack, size_t size, int (*fn)(void*), void* arg) {
+  uintptr_t* sp = (uintptr_t*)((((uintptr_t)stack + size) & ~(uintptr_t)15) - 16);
+  sp[0] = (uintptr_t)fn;
+  sp[1] = (uintptr_t)arg;
+  ca->stack = (uint64_t)(uintptr_t)stack;
+  ca->stack_size = (uint64_t)((uintptr_t)sp - (uintptr_t)stack);
+#if defined(__x86_64__)
+  long ret;
+  __asm__ volatile(
+      "syscall\n"
+      "test %%rax, %%rax\n"
+      "jnz 1%=f\n"
+      "xor %%ebp, %%ebp\n"  // the child: outermost frame
+      "pop %%rax\n"         // fn
+      "pop %%rdi\n"         // arg; %rsp is 16-byte aligned again
+      "call *%%rax\n"
+      "mov %%eax, %%edi\n"
+      "mov %[exit], %%eax\n"
+      "syscall\n"
+      "hlt\n"
+      "1%=:\n"
+      : "=a"(ret)
+      : "a"((long)SYS_clone3), "D"(ca), "S"(sizeof *ca), [exit] "i"(SYS_exit_group)
+      : "rcx", "r11", "memory");
+  return ret;
+#elif defined(__aarch64__)
+  register long x8 __asm__("x8") = SYS_clone3;
+  register long x0 __asm__("x0") = (long)ca;
+  register long x1 __asm__("x1") = (long)sizeof *ca;
+  __asm__ volatile(
+      "svc 0\n"
+      "cbnz x0, 1%=f\n"
+      "ldp x1, x0, [sp], #16\n"  // the child: fn, arg; sp 16-byte aligned again
+      "mov x29, xzr\n"
+      "mov x30, xzr\n"
+      "blr x1\n"
+      "mov x8, %[exit]\n"
+      "svc 0\n"
+      "udf #0\n"
+      "1%=:\n"
+      : "+r"(x0)
+      : "r"(x8), "r"(x1), [exit] "i"(SYS_exit_group)
+      : "memory");
+  return x0;
+#endif
+}
+
 // One spawn: everything the clone needs, copied out of JavaScript values so
 // that it can run on a threadpool thread with no JavaScript in reach.
 struct SpawnJob {
@@ -743,7 +796,29 @@ void ExecuteSpawn(SpawnJob* job) {
     // clone() reads the low byte of its flags as the exit signal, where
     // clone3 has CLONE_NEWTIME (0x80): that flag takes the clone3 path.
     bool vfork_path = !need_sync && cgroup_fd < 0 && (flags & CSIGNAL) == 0;
-    if (vfork_path) {
+    // The same sharing for CLONE_INTO_CGROUP and CLONE_NEWTIME, through clone3.
+    bool vfork3_path = !need_sync && !vfork_path;
+    if (vfork3_path) {
+      const size_t kStack = 256 * 1024;
+      void* stack = mmap(nullptr, kStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+      if (stack == MAP_FAILED) {
+        pid = -errno;
+      } else {
+        mprotect(stack, 4096, PROT_NONE);  // guard page, as below
+        CloneArgs ca;
+        memset(&ca, 0, sizeof ca);
+        ca.flags = (uint64_t)flags | CLONE_VM | CLONE_VFORK | CLONE_PIDFD;
+        ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
+        ca.exit_signal = SIGCHLD;
+        if (cgroup_fd >= 0) {
+          ca.flags |= CLONE_INTO_CGROUP;
+          ca.cgroup = (uint64_t)cgroup_fd;
+        }
+        pid = Clone3OnStack(&ca, (char*)stack + 4096, kStack - 4096, ChildMain, &plan);
+        if (pid == -E2BIG) pid = -ENOSYS;  // a clone3 without CLONE_INTO_CGROUP (< 5.7)
+        munmap(stack, kStack);
+      }
+    } else if (vfork_path) {
       // The child's stack; the parent is suspended while the child uses it.
       const size_t kStack = 256 * 1024;
       void* stack = mmap(nullptr, kStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
