@@ -12,6 +12,7 @@ import * as net from 'node:net';
 import * as nodePath from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { native } from './binding';
+import { Cgroup } from './cgroup';
 import { constants as C } from './constants';
 import { AbortError, invalidArgType, invalidArgValue, SyscallError } from './errors';
 import { close, dup, fcntl, fstat, lseek, memfdCreate, open, pipe2, poll, pread, write } from './fd';
@@ -85,9 +86,11 @@ export interface SysProcAttr {
    * A cgroup to start in, before the first instruction: a cgroup v2
    * directory (path or O_DIRECTORY fd) is joined through clone3
    * CLONE_INTO_CGROUP (Linux 5.7); cgroup v1 directories (for hybrid hosts,
-   * a list, one per hierarchy) by the child writing to their cgroup.procs.
+   * a list, one per hierarchy) by the child writing to their cgroup.procs;
+   * a `Cgroup` in all of its hierarchies (its descriptors stay open until
+   * its `release()` or `destroy()`).
    */
-  cgroup?: PathLike | number | readonly PathLike[];
+  cgroup?: PathLike | number | readonly PathLike[] | Cgroup;
   /** sethostname(2) in the child's new UTS namespace (needs CLONE_NEWUTS). */
   hostname?: string;
   /**
@@ -1076,7 +1079,19 @@ export function buildSpawn(path: string, argv: readonly string[], o: CommandOpti
     };
   }
   // cgroup: v2 through CLONE_INTO_CGROUP, v1 by writing "0" to cgroup.procs first thing.
-  if (sys.cgroup !== undefined) {
+  if (sys.cgroup instanceof Cgroup) {
+    // A Cgroup of rawsys's: v2 by CLONE_INTO_CGROUP where it has a v2 side, v1 joined first thing.
+    if (!dryRun) {
+      let fd: number | undefined;
+      try {
+        fd = sys.cgroup.v2Fd();
+      } catch {
+        fd = undefined;
+      }
+      if (fd !== undefined) clone = { ...clone, cgroup: fd };
+      steps.push(...sys.cgroup.joinSteps({ v2: fd === undefined }));
+    }
+  } else if (sys.cgroup !== undefined) {
     const list = Array.isArray(sys.cgroup) ? sys.cgroup : [sys.cgroup];
     for (const [i, cg] of list.entries()) {
       const name = Array.isArray(sys.cgroup) ? `options.sys.cgroup[${i}]` : 'options.sys.cgroup';

@@ -355,6 +355,20 @@ test('sys: seccomp (default profile) and Landlock confine the child', async () =
   await throwsLike(() => command('true', [], { sys: { landlock: 5 } }), { code: 'ERR_INVALID_ARG_TYPE' });
 });
 
+test('sys: a Cgroup of rawsys\'s, in every hierarchy, before exec; its limits apply', async () => {
+  const cg = rawsys.Cgroup.create({ resources: { pids: 5 } });
+  try {
+    const out = await command('sh', ['-c', 'cat /proc/self/cgroup; for i in 1 2 3 4 5 6 7 8; do sleep 0.2 & done 2>&1; wait'], { sys: { cgroup: cg }, reject: false }).combinedOutput('utf8');
+    for (const p of [...Object.values(cg.paths.v1), cg.paths.v2].filter(Boolean)) {
+      const rel = p.replace(/^\/sys\/fs\/cgroup\/(unified|[^/]+)/, '');
+      assert.ok(out.includes(`:${rel}\n`), `${rel} in ${out}`);
+    }
+    assert.match(out, /can't fork|Resource temporarily unavailable|Cannot fork/i, 'the pids limit held');
+  } finally {
+    await cg.destroy();
+  }
+});
+
 test('cancellation: AbortSignal and timeout kill sleep 100', async () => {
   const ac = new AbortController();
   const c = command('sleep', ['100'], { signal: ac.signal });

@@ -151,4 +151,14 @@ async function caught(label, fn) {
   assert.unreachable('the promise should have rejected');
 }
 
-module.exports = { tmpdir, FORMS, throwsLike, syscallError, spawnNode, kill, timeout, openFds, assertNoNewFds, caught };
+/** Reads `fd` (a pipe's read end) to EOF with rawsys.read, closes it, and returns the text. */
+function readToEnd(fd) {
+  let out = '';
+  const b = Buffer.alloc(65536);
+  let n;
+  while ((n = rawsys.read(fd, b)) > 0) out += b.toString('utf8', 0, n);
+  rawsys.close(fd);
+  return out;
+}
+
+module.exports = { tmpdir, FORMS, throwsLike, syscallError, spawnNode, kill, timeout, openFds, assertNoNewFds, caught, readToEnd };

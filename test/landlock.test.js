@@ -9,7 +9,7 @@ const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
 const rawsys = require('..');
-const { tmpdir, throwsLike, syscallError, openFds, assertNoNewFds } = require('./helpers');
+const { tmpdir, throwsLike, syscallError, openFds, assertNoNewFds, readToEnd } = require('./helpers');
 
 const C = rawsys.constants;
 const ABI = rawsys.landlockAbi();
@@ -52,11 +52,7 @@ function runIn(fd, argv, { pre = [{ op: 'noNewPrivs' }], env = { PATH: '/usr/bin
     rawsys.close(wr);
     rawsys.close(nul);
   }
-  let out = '';
-  const b = Buffer.alloc(65536);
-  let n;
-  while ((n = rawsys.read(rd, b)) > 0) out += b.toString('utf8', 0, n);
-  rawsys.close(rd);
+  const out = readToEnd(rd);
   if (child.pidfd !== undefined) rawsys.close(child.pidfd);
   return [rawsys.waitpid(child.pid), out];
 }

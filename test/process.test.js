@@ -8,7 +8,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { Worker } = require('node:worker_threads');
 const rawsys = require('..');
-const { tmpdir, throwsLike, syscallError, spawnNode, kill, timeout } = require('./helpers');
+const { tmpdir, throwsLike, syscallError, spawnNode, kill, timeout, readToEnd } = require('./helpers');
 
 const C = rawsys.constants;
 const P = rawsys.promises;
@@ -51,11 +51,7 @@ function sh(flags, cmd, { pre = [], options } = {}) {
   } finally {
     rawsys.close(wr);
   }
-  let out = '';
-  const b = Buffer.alloc(65536);
-  let n;
-  while ((n = rawsys.read(rd, b)) > 0) out += b.toString('utf8', 0, n);
-  rawsys.close(rd);
+  const out = readToEnd(rd);
   if (child.pidfd !== undefined) rawsys.close(child.pidfd);
   return [rawsys.waitpid(child.pid), out.trim()];
 }
@@ -575,10 +571,7 @@ test('plan: mkdir, touch, symlink, mknod, recursive read-only mountSetattr, link
   rawsys.close(wr);
   const st = await P.waitid(C.P_PIDFD, c.pidfd);
   rawsys.close(c.pidfd);
-  const b = Buffer.alloc(4096);
-  let out = '';
-  for (let n; (n = rawsys.read(rd, b)) > 0;) out += b.toString('utf8', 0, n);
-  rawsys.close(rd);
+  const out = readToEnd(rd);
   assert.is(st.exitCode, 0, out);
   const lines = out.trim().split('\n');
   assert.equal(lines.slice(0, 6), ['drwx------ directory', '-rw-r--r-- regular empty file', 'crw-r--r-- character special file', 'd/file', '1,3', 'Read-only']);
