@@ -45,6 +45,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS) || 5;
 const PER_ROUND = { inproc: 40, fast: 40, slow: 20, node: 10 };
 const WARMUP = { inproc: 10, fast: 5, slow: 3, node: 2 };
 const BREAKDOWN_RUNS = Number(process.env.BENCH_BREAKDOWN_RUNS) || 60;
+const VARIANT_ROUNDS = 18; // of VARIANT_BLOCK runs per variant, the variants' order rotating
+const VARIANT_BLOCK = 5;
 
 const SBIN = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
@@ -351,11 +353,31 @@ module.exports = async function runBench({ floorBins = {} } = {}) {
       ratio_c: floor && x && a.startsWith('run') ? x.median / floor.median : null,
     };
   };
+  const heapRows = [];
+  const bw = get('bwrap');
+  for (const [k, label] of [['small', 'a small process'], ['big', 'a process holding 1 GiB of ArrayBuffers']]) {
+    const h = breakdown.heap && breakdown.heap[k];
+    if (!h || h.error) continue;
+    heapRows.push({
+      case: `run() from ${label} vs bwrap --unshare-all`,
+      note: `a node child, rss ${h.rssMiB} MiB, ${HEAP_RUNS} runs after the rounds`,
+      rawsys_ns: h.median,
+      rawsys_rme: h.rme,
+      rawsys_p90_ns: h.p90,
+      baseline_ns: bw ? bw.median : null,
+      baseline_rme: bw ? bw.rme : null,
+      baseline_p90_ns: bw ? bw.p90 : null,
+      ratio: bw ? h.median / bw.median : null,
+      c_ns: floor ? floor.median : null,
+      ratio_c: floor ? h.median / floor.median : null,
+    });
+  }
   const rows = [
     row('run() from a running process vs bwrap --unshare-all', 'run', 'bwrap'),
     row('run() with init: false vs bwrap --unshare-all', 'run-noinit', 'bwrap'),
     row('run() from a running process vs crun run', 'run', 'crun'),
     row('run() from a running process vs runc run', 'run', 'runc'),
+    ...heapRows,
     row(`${wholeLabel} vs crun run`, whole, 'crun'),
     row(`${wholeLabel} vs runc run`, whole, 'runc'),
     row(`${wholeLabel} vs bwrap --unshare-all`, whole, 'bwrap'),
@@ -592,9 +614,10 @@ async function whereRunGoes(ctr, spec, caps, rootfs) {
   }
   const vs = Object.fromEntries(variants.map(([k]) => [k, []]));
   try {
-    for (let r = 0; r < 4; r++) {
-      for (const [k, s] of variants) {
-        for (let i = 0; i < 15; i++) {
+    for (let r = 0; r < VARIANT_ROUNDS; r++) {
+      for (let j = 0; j < variants.length; j++) {
+        const [k, s] = variants[(j + r) % variants.length];
+        for (let i = 0; i < VARIANT_BLOCK; i++) {
           const t0 = now();
           await ctr.run(s);
           vs[k].push(now() - t0);
@@ -623,6 +646,7 @@ async function whereRunGoes(ctr, spec, caps, rootfs) {
   }
   const attach = await cgroupAttach(Cgroup);
   const cold = coldStarts(rootfs);
+  const heap = { small: heapRuns(rootfs, 'small'), big: heapRuns(rootfs, 'big') };
 
   return {
     runs: marks.length,
@@ -633,6 +657,7 @@ async function whereRunGoes(ctr, spec, caps, rootfs) {
     lastCap: { callsPerRun: median(marks.map((m) => m.capCalls || 0)), nsPerCall: summary(capReads).median },
     cgroupAttach: attach,
     cold,
+    heap,
   };
 }
 
@@ -673,6 +698,37 @@ async function cgroupAttach(Cgroup) {
     }
   }
   return { v1Quiet: summary(out.v1Quiet), v1Hot: summary(out.v1Hot), v2Quiet: summary(out.v2Quiet) };
+}
+
+const HEAP_RUNS = 40;
+
+/**
+ * run() from a `node` child holding `kind` memory: 'small' (nothing extra)
+ * or 'big' (1 GiB of filled ArrayBuffers, outside the V8 heap, which a
+ * clone without CLONE_VM copies the page tables of). Returns the summary.
+ */
+function heapRuns(rootfs, kind) {
+  const r = spawnSync(process.execPath, [__filename, '--heap', rootfs, kind], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) return { error: firstLine(r.stderr) || `exit ${r.status}` };
+  const got = JSON.parse(r.stdout);
+  return { rssMiB: got.rssMiB, ...summary(got.ns) };
+}
+
+async function heapMain(rootfs, kind) {
+  const keep = [];
+  if (kind === 'big') {
+    for (let i = 0; i < 16; i++) keep.push(new Float64Array(8 << 20).fill(1)); // 16 x 64 MiB
+  }
+  const ctr = require(CONTAINER_JS);
+  const spec = { rootfs, command: ['/bin/true'], readonly: true };
+  for (let i = 0; i < 5; i++) await ctr.run(spec);
+  const ns = [];
+  for (let i = 0; i < HEAP_RUNS; i++) {
+    const t0 = process.hrtime.bigint();
+    await ctr.run(spec);
+    ns.push(Number(process.hrtime.bigint() - t0));
+  }
+  process.stdout.write(`${JSON.stringify({ rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20), ns, kept: keep.length })}\n`);
 }
 
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS) || 10;
@@ -778,7 +834,7 @@ function breakdownNotes(b) {
     '',
     'Medians of phases do not add up to the median total exactly.',
     '',
-    'Variants, interleaved (60 runs each; difference of medians against the default, within the noise when small):',
+    `Variants, in ${VARIANT_ROUNDS} rounds of ${VARIANT_BLOCK} runs each, their order rotating (${VARIANT_ROUNDS * VARIANT_BLOCK} runs each; difference of medians against the default, within the noise when small):`,
     '',
     ...b.variants.map((v) => `- ${v.variant}: ${ms(v.median)}${v.variant === 'default' ? '' : ` (${v.delta >= 0 ? '+' : ''}${(v.delta / 1e6).toFixed(2)} ms)`}`),
     '',
@@ -793,6 +849,15 @@ function breakdownNotes(b) {
     + ' ago. run() enters v2 with CLONE_INTO_CGROUP (no migration) but joins each v1 hierarchy (memory, cpu, pids here) by'
     + ' writing cgroup.procs in the child, so on this hybrid host a container started after a quiet spell pays one grace'
     + ' period; back-to-back runs often do not, hence the spread between median and p90.');
+  const h = b.heap;
+  if (h && h.small && h.big && !h.small.error && !h.big.error) {
+    out.push('');
+    out.push(`Calling process size: run() from a \`node\` child with nothing extra (rss ${h.small.rssMiB} MiB) takes ${ms(h.small.median)}`
+      + ` (p90 ${ms(h.small.p90)}); from one holding 1 GiB of filled ArrayBuffers (rss ${h.big.rssMiB} MiB) ${ms(h.big.median)}`
+      + ` (p90 ${ms(h.big.p90)}), ${HEAP_RUNS} runs each. CLONE_INTO_CGROUP sends the native spawn down its clone3 path without`
+      + ' CLONE_VM (native/plan.cc), a fork: the kernel copies the page tables of the whole calling process, where the'
+      + ' CLONE_VM|CLONE_VFORK path of rawsys.fork copies none.');
+  }
   const c = b.cold;
   if (c && !c.error) {
     out.push('');
@@ -812,8 +877,11 @@ function breakdownNotes(b) {
   return out;
 }
 
-if (require.main === module && process.argv[2] === '--cold') {
-  coldMain(process.argv[3]).catch((e) => {
+// For checking the bundle by hand.
+module.exports.internals = { makeBundle, ociSeccomp, writeOciConfig, staticBusybox };
+
+if (require.main === module && (process.argv[2] === '--cold' || process.argv[2] === '--heap')) {
+  (process.argv[2] === '--cold' ? coldMain(process.argv[3]) : heapMain(process.argv[3], process.argv[4])).catch((e) => {
     process.stderr.write(`${e && e.stack ? e.stack : e}\n`);
     process.exitCode = 1;
   });
