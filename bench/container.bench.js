@@ -509,12 +509,12 @@ function instrument() {
     };
   };
   wrap(Cgroup, 'create', () => mark('cgCreate0'), () => mark('cgCreate1'), false);
+  // Before the spawn: the OOM-kill baseline (rawsys versions that read one); after: the figures at the exit.
   wrap(Cgroup.prototype, 'stats', () => {
-    if (cur) cur.statsCalls = (cur.statsCalls || 0) + 1;
-    const first = cur && cur.statsCalls === 1;
-    mark(first ? 'stats0' : 'statsEnd0');
-    return first;
-  }, (first) => mark(first ? 'stats1' : 'statsEnd1'), false);
+    const before = !!cur && cur.spawn0 === undefined;
+    mark(before ? 'stats0' : 'statsEnd0');
+    return before;
+  }, (before) => mark(before ? 'stats1' : 'statsEnd1'), false);
   wrap(Cgroup.prototype, 'destroy', () => mark('destroy0'), () => mark('destroy1'), true);
   wrap(native, 'spawnAsync', () => mark('spawn0'), () => mark('spawn1'), true);
   wrap(native, 'waitAsync', () => mark('wait0'), () => mark('wait1'), true);
@@ -542,12 +542,12 @@ function phasesOf(m) {
   const d = (a, b) => (m[a] !== undefined && m[b] !== undefined ? m[b] - m[a] : null);
   const compile = m.compileNs || 0;
   const caps = m.capNs || 0;
-  const plan = d('stats1', 'spawn0');
+  const plan = d(m.stats1 !== undefined ? 'stats1' : 'cgCreate1', 'spawn0');
   const out = [
     ['seccomp: compile the default profile (libseccomp; first run only, then cached)', compile],
     ['validate the spec, hostname, env, realpath, PATH lookup (JS)', d('t0', 'cgCreate0') - compile],
     ['Cgroup.create: mkdir in v2 and each v1 hierarchy', d('cgCreate0', 'cgCreate1')],
-    ['Cgroup.stats before the start (OOM-kill baseline)', d('stats0', 'stats1')],
+    ['Cgroup.stats before the start (OOM-kill baseline; none in later versions)', d('stats0', 'stats1') ?? 0],
     [`plan: ${m.capCalls || 0} reads of /proc/sys/kernel/cap_last_cap`, caps],
     ['plan: the rest (setup steps, Command, buildSpawn and compilePlan twice) (JS)', plan === null ? null : plan - caps],
     ['spawnAsync: clone3 + cgroup v1 joins + mounts + pivot_root + init + exec (threadpool)', d('spawn0', 'spawn1')],
