@@ -13,7 +13,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as nodePath from 'node:path';
-import { Cgroup, CgroupResources, CgroupStats } from './cgroup';
+import { Cgroup, CgroupResources, CgroupStats, validateResources } from './cgroup';
 import { constants as C } from './constants';
 import { toCapability } from './creds';
 import { invalidArgType, invalidArgValue } from './errors';
@@ -65,7 +65,13 @@ export interface ContainerSpec {
   noNewPrivs?: boolean;
   /** `'default'` (the default: {@link defaultSeccompProfile} for the kept capabilities), `'unconfined'`, a profile or a compiled filter. */
   seccomp?: 'default' | 'unconfined' | SeccompProfile | SeccompFilter;
-  /** Landlock rules, with paths as the container sees them. */
+  /**
+   * Landlock rules, with absolute paths as the container sees them. A path
+   * on a filesystem the container mounts itself (its /tmp, /proc, /sys, the
+   * /dev tmpfs, a tmpfs, proc or sysfs of `mounts`) is refused with
+   * `ERR_CONTAINER_LANDLOCK`: the ruleset is made before those exist. Paths
+   * in the rootfs, in bind mounts and the devices (/dev/null …) work.
+   */
   landlock?: LandlockSpec;
   /** The native PID 1 that reaps and forwards signals; default true. */
   init?: boolean;
@@ -75,9 +81,9 @@ export interface ContainerSpec {
   stderr?: OutputOption | 'stdout';
   /** Where the container's cgroup is made: a cgroup directory or Cgroup; default beneath this process's own. */
   cgroupParent?: string | Cgroup;
-  /** Stops the container (SIGKILL to all of it) when aborted. */
+  /** Stops the container (SIGKILL to all of it) when aborted; `wait()` and `run()` then reject with an AbortError (`ABORT_ERR`). */
   signal?: AbortSignal;
-  /** Milliseconds, then as `signal`. */
+  /** Milliseconds, then SIGKILL to all of it; `wait()` resolves with `signal: 'SIGKILL'`. */
   timeout?: number;
 }
 
@@ -216,10 +222,13 @@ function prepare(spec: ContainerSpec): Omit<Prepared, 'options' | 'root' | 'tmpR
   let flags = C.CLONE_NEWPID | C.CLONE_NEWNS;
   if (ns.uts !== false) flags |= C.CLONE_NEWUTS;
   if (ns.ipc !== false) flags |= C.CLONE_NEWIPC;
-  if (ns.cgroup !== false) flags |= C.CLONE_NEWCGROUP;
+  // CLONE_NEWCGROUP is not a clone flag here: the namespace is unshared in
+  // the child once it has joined its v1 cgroups (see setupSteps).
   if ((spec.network ?? 'none') === 'none') flags |= C.CLONE_NEWNET;
   if (spec.userns !== undefined) flags |= C.CLONE_NEWUSER;
   if (spec.hostname !== undefined && ns.uts === false) throw invalidArgValue('spec.hostname', spec.hostname, 'needs a UTS namespace (namespaces.uts)');
+  // Limits are checked now: a memory limit of "-5" is refused before a mount point or temp dir is made.
+  if (spec.resources !== undefined) validateResources(spec.resources, 'spec.resources');
   const [name, ...args] = spec.command;
   return { spec, cloneFlags: flags, path: name, args };
 }
@@ -231,9 +240,19 @@ function setupSteps(spec: ContainerSpec, root: string, cloneFlags: number, hostn
   const userns = (cloneFlags & C.CLONE_NEWUSER) !== 0;
   const hostRoot = spec.rootfs === undefined;
   const ro = hostRoot || spec.readonly === true;
+  // A cgroup namespace rooted at the container's cgroup in every hierarchy:
+  // unshared only now, after the v1 joins (the plan's prefix), since a
+  // namespace made by clone would be rooted at the parent's v1 cgroups and
+  // show the container their paths.
+  if (spec.namespaces?.cgroup !== false) st.push({ op: 'unshare', flags: C.CLONE_NEWCGROUP });
   st.push({ op: 'mount', target: '/', flags: C.MS_REC | C.MS_PRIVATE });
   st.push({ op: 'mount', source: hostRoot ? '/' : root, target: root, flags: C.MS_BIND | C.MS_REC });
   if (!hostRoot) for (const d of ['/proc', '/dev', '/sys', '/tmp']) st.push({ op: 'mkdir', path: R(d), existOk: true });
+  // In a user namespace the child still has the host's ids, which the maps
+  // need not cover: with them it made the directories above in a rootfs it
+  // owns on the host; now it becomes the namespace's root, or files it makes
+  // on the filesystems it mounts (the /dev tmpfs) fail with EOVERFLOW.
+  if (userns) st.push({ op: 'setresgid', rgid: 0 }, { op: 'setresuid', ruid: 0 });
   if (ro) st.push({ op: 'mountSetattr', path: root, recursive: true, set: C.MOUNT_ATTR_RDONLY! });
   const nosuid = C.MS_NOSUID | C.MS_NODEV | C.MS_NOEXEC;
   st.push({ op: 'mount', source: 'proc', target: R('/proc'), fstype: 'proc', flags: nosuid });
@@ -447,15 +466,17 @@ export async function create(spec: ContainerSpec): Promise<Container> {
     if (i <= 0) throw invalidArgValue('spec.env', e, 'must be KEY=value');
     envObj[e.slice(0, i)] = e.slice(i + 1);
   }
+  const rootfs = spec.rootfs === undefined ? undefined : fs.realpathSync(spec.rootfs);
+  // Before the temp dir: a bad Landlock path leaves nothing behind.
+  const landlock = spec.landlock === undefined ? undefined : rootedLandlock(spec.landlock, spec, rootfs ?? '/');
   let tmpRoot: string | undefined;
   let root: string;
-  if (spec.rootfs !== undefined) {
-    root = fs.realpathSync(spec.rootfs);
+  if (rootfs !== undefined) {
+    root = rootfs;
   } else {
     tmpRoot = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'rawsys-root-'));
     root = tmpRoot;
   }
-  const landlock = spec.landlock === undefined ? undefined : rootedLandlock(spec.landlock, root);
   let cg: Cgroup | undefined;
   try {
     const path = findInRoot(spec.rootfs === undefined ? '/' : root, pre.path, envObj.PATH);
@@ -473,7 +494,7 @@ export async function create(spec: ContainerSpec): Promise<Container> {
     }
     const parent = spec.cgroupParent;
     cg = Cgroup.create({ resources: spec.resources, ...(parent !== undefined ? { parent } : {}) });
-    const oomBefore = cg.stats().oomKills ?? 0;
+    const oomBefore = 0; // a new cgroup: its oom_kill counters start at 0
     const setup = setupSteps(spec, root, pre.cloneFlags, hostname);
     let cgroupFd: number | undefined;
     let prefix: Step[];
@@ -519,11 +540,50 @@ export async function create(spec: ContainerSpec): Promise<Container> {
   }
 }
 
-function rootedLandlock(spec: LandlockSpec, root: string): LandlockSpec {
-  if (spec === null || typeof spec !== 'object') throw invalidArgType('spec.landlock', 'a Landlock spec', spec);
-  const map = (l: unknown): unknown => (Array.isArray(l) ? l.map((p) => (typeof p === 'string' ? under(root, p) : p)) : l);
-  const s = spec as Record<string, unknown>;
-  return { ...spec, read: map(s.read), write: map(s.write), execute: map(s.execute) } as LandlockSpec;
+/**
+ * Landlock rules attach to inodes, and the ruleset is made in this process
+ * before the container's mounts exist: each container path becomes the
+ * host path whose inode the container will see there — beneath the rootfs
+ * (the host's `/` without one), a bind mount's source, a device bound from
+ * the host's /dev. A path on a filesystem the container mounts itself (its
+ * /tmp, /proc, /sys, /dev tmpfs, a tmpfs, proc or sysfs of `mounts`) has no
+ * inode yet: a rule on the directory beneath would never match (Landlock
+ * skips covered mount points), so it is refused.
+ */
+function rootedLandlock(ll: LandlockSpec, spec: ContainerSpec, rootSource: string): LandlockSpec {
+  if (ll === null || typeof ll !== 'object') throw invalidArgType('spec.landlock', 'a Landlock spec', ll);
+  // The container's mounts in the order they are made: [destination, host source or null for its own filesystems].
+  const mounts: Array<[string, string | null]> = [['/', rootSource], ['/proc', null], ['/dev', null]];
+  for (const d of DEVICES) mounts.push([`/dev/${d}`, `/dev/${d}`]);
+  mounts.push(['/dev/pts', null], ['/dev/shm', null], ['/dev/mqueue', null], ['/sys', null], ['/tmp', null]);
+  for (const m of spec.mounts ?? []) {
+    mounts.push([nodePath.posix.normalize(m.destination), m.type === 'bind' ? m.source : null]);
+  }
+  const toHost = (p: unknown, name: string): string => {
+    const cp = absolute(p, name);
+    let best: [string, string | null] = mounts[0];
+    for (const m of mounts) {
+      const [dst] = m;
+      if ((cp === dst || cp.startsWith(dst === '/' ? '/' : `${dst}/`)) && dst.length >= best[0].length) best = m;
+    }
+    const [dst, src] = best;
+    if (src === null) {
+      throw new ContainerError('ERR_CONTAINER_LANDLOCK', `rawsys: the Landlock path ${cp} (${name}) is on a filesystem the container mounts itself (${dst}), which does not exist yet when the ruleset is made; allow a directory above its mount point, or bind-mount a host directory there`);
+    }
+    return nodePath.join(src, nodePath.posix.relative(dst, cp));
+  };
+  const map = (key: 'read' | 'write' | 'execute'): readonly string[] | undefined => {
+    const l = (ll as Record<string, unknown>)[key];
+    if (l === undefined) return undefined;
+    if (!Array.isArray(l)) throw invalidArgType(`spec.landlock.${key}`, 'an array of paths', l);
+    return l.map((p, i) => toHost(p, `spec.landlock.${key}[${i}]`));
+  };
+  const out: LandlockSpec = { ...ll };
+  for (const key of ['read', 'write', 'execute'] as const) {
+    const l = map(key);
+    if (l !== undefined) out[key] = l;
+  }
+  return out;
 }
 
 /**

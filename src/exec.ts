@@ -1046,7 +1046,10 @@ function validateOptions(o: CommandOptions): void {
     }
   }
   // Compile now so every other mistake surfaces at construction, before any start.
-  if (o.sys !== undefined || o.cwd !== undefined) buildSpawn('/', ['x'], o, [0, 1, 2, ...(o.extraFiles ?? [])], true);
+  // (A container's plan is checked by rawsys/container, and compiled at start.)
+  if ((o.sys !== undefined || o.cwd !== undefined) && o[CONTAINER_PLAN] === undefined) {
+    buildSpawn('/', ['x'], o, [0, 1, 2, ...(o.extraFiles ?? [])], true);
+  }
 }
 
 interface BuiltSpawn {

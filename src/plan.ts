@@ -186,12 +186,17 @@ function need(name: string): number {
 
 /** The highest capability number the running kernel knows (from /proc), else the headers' CAP_LAST_CAP. @internal */
 export function lastCap(): number {
-  try {
-    return Number(require('node:fs').readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
-  } catch {
-    return need('CAP_LAST_CAP');
+  // The running kernel's: it cannot change while this process lives.
+  if (cachedLastCap === undefined) {
+    try {
+      cachedLastCap = Number(require('node:fs').readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
+    } catch {
+      cachedLastCap = need('CAP_LAST_CAP');
+    }
   }
+  return cachedLastCap;
 }
+let cachedLastCap: number | undefined;
 
 
 function id(v: unknown, name: string): number {
