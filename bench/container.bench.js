@@ -549,7 +549,7 @@ function phasesOf(m) {
     ['Cgroup.create: mkdir in v2 and each v1 hierarchy', d('cgCreate0', 'cgCreate1')],
     ['Cgroup.stats before the start (OOM-kill baseline; none in later versions)', d('stats0', 'stats1') ?? 0],
     [`plan: ${m.capCalls || 0} reads of /proc/sys/kernel/cap_last_cap`, caps],
-    ['plan: the rest (setup steps, Command, buildSpawn and compilePlan twice) (JS)', plan === null ? null : plan - caps],
+    ['plan: the rest (setup steps, Command, buildSpawn, compilePlan) (JS)', plan === null ? null : plan - caps],
     ['spawnAsync: clone3 + cgroup v1 joins + mounts + pivot_root + init + exec (threadpool)', d('spawn0', 'spawn1')],
     ['the payload runs and exits, waitid (threadpool)', d('spawn1', 'wait1')],
     ['Cgroup.stats at the exit', d('statsEnd0', 'statsEnd1')],
@@ -841,8 +841,11 @@ function breakdownNotes(b) {
   ];
   const a = b.cgroupAttach;
   out.push(`Pieces: compiling the default seccomp profile takes ${ms(b.seccompCompileUncached.median)} (first run of a process;`
-    + ` cached per capability set after). The plan compiler reads /proc/sys/kernel/cap_last_cap ${b.lastCap.callsPerRun} times per run`
-    + ` (${(b.lastCap.nsPerCall / 1e3).toFixed(1)} µs a read). Writing a pid to cgroup.procs: ${ms(a.v1Quiet && a.v1Quiet.median)}`
+    + ' cached per capability set after). '
+    + (b.lastCap.callsPerRun > 0
+      ? `The plan compiler reads /proc/sys/kernel/cap_last_cap ${b.lastCap.callsPerRun} times per run (${(b.lastCap.nsPerCall / 1e3).toFixed(1)} µs a read). `
+      : 'The plan compiler reads /proc/sys/kernel/cap_last_cap once per process (none in these runs). ')
+    + `Writing a pid to cgroup.procs: ${ms(a.v1Quiet && a.v1Quiet.median)}`
     + ` in a v1 hierarchy after 40 ms without migrations (p90 ${ms(a.v1Quiet && a.v1Quiet.p90)}), ${ms(a.v1Hot && a.v1Hot.median)}`
     + ` right after another, ${ms(a.v2Quiet && a.v2Quiet.median)} in v2 after 40 ms quiet: a migration takes the global cgroup`
     + ' threadgroup rwsem (a percpu rwsem) for writing, which waits for an RCU grace period unless a writer held it moments'
