@@ -17,8 +17,8 @@ const { INFLIGHT, WARM, WINDOW, WINDOWS } = require('./exec.worker.js');
 
 // This VM runs in fast and slow phases (and other work shares its two CPUs),
 // so every part runs ROUNDS times in turn and a case's value is its best
-// round. About 7 s a round.
-const ROUNDS = Number(process.env.BENCH_ROUNDS) || 5;
+// round. About 10 s a round.
+const ROUNDS = Number(process.env.BENCH_ROUNDS) || 7;
 const FLOOR_ROUND_MS = 100;
 const FLOOR_ROUNDS = 3;
 const BALLAST_MIB = 1024;
@@ -218,7 +218,7 @@ module.exports = async function run({ floorBins = {} } = {}) {
 
     return {
       name: 'exec',
-      title: 'Exec: command(\'/bin/true\').run() against child_process.spawn, execa and C posix_spawn; small and 1 GiB heaps; 100 in flight',
+      title: 'Exec: command(\'/bin/true\').run() vs child_process, execa and C posix_spawn',
       labels: { rawsys: 'rawsys run()', baseline: 'child_process.spawn (stdio ignore)', c: 'C posix_spawn' },
       unit: 'µs',
       notes,
