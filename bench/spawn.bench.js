@@ -18,9 +18,9 @@
 // Benchmark.js sample, so the heap sizes compare like for like.
 const Benchmark = require('benchmark');
 const { median, rme } = require('./stats.js');
-const { execFileSync, spawn } = require('node:child_process');
+const { execFileSync } = require('node:child_process');
 const path = require('node:path');
-const readline = require('node:readline');
+const { startChild } = require('./child.js');
 
 const { cases } = require('./spawn.worker.js');
 
@@ -71,7 +71,7 @@ function floorRunner(bin) {
   return () => {
     if (broken) return null;
     try {
-      return JSON.parse(execFileSync(bin, [String(FLOOR_ROUND_MS), String(FLOOR_ROUNDS)], { encoding: 'utf8' }));
+      return JSON.parse(execFileSync(bin, [String(FLOOR_ROUND_MS), String(FLOOR_ROUNDS), 'posix_spawn_wait,clone_vfork_wait'], { encoding: 'utf8' }));
     } catch (e) {
       broken = true; // report once; the C columns stay empty
       process.stderr.write(`C floor failed: ${e.message}\n`);
@@ -80,52 +80,8 @@ function floorRunner(bin) {
   };
 }
 
-/**
- * Starts a spawn.worker.js child holding 1 GiB of `ballast`; resolves, once
- * it is allocated, to { ready, round(), close() }.
- */
-function startChild(ballast) {
-  const proc = spawn(process.execPath, ['--max-old-space-size=4096', path.join(__dirname, 'spawn.worker.js'), ballast], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const lines = readline.createInterface({ input: proc.stdout });
-  const waiting = []; // resolvers of the replies still to come, in order
-  let failure = null;
-  const failAll = (e) => {
-    failure = failure || e;
-    while (waiting.length) waiting.shift().reject(failure);
-  };
-  lines.on('line', (line) => {
-    let msg;
-    try {
-      msg = JSON.parse(line);
-    } catch {
-      return failAll(new Error(`${ballast} child: not JSON: ${line}`));
-    }
-    if (msg.error) return failAll(new Error(`${ballast} child: ${msg.error}`));
-    const w = waiting.shift();
-    if (w) w.resolve(msg);
-  });
-  proc.on('error', failAll);
-  proc.on('exit', (code, sig) => failAll(new Error(`${ballast} child exited (${code ?? sig})`)));
-  const next = () => new Promise((resolve, reject) => (failure ? reject(failure) : waiting.push({ resolve, reject })));
-  const exited = new Promise((resolve) => proc.once('exit', resolve));
-  return next().then((ready) => ({
-    ready,
-    round: () => {
-      const reply = next();
-      proc.stdin.write('round\n');
-      return reply.then((m) => m.round);
-    },
-    // Ending stdin lets it finish and exit; a child that fails to is killed.
-    close: async () => {
-      proc.stdin.end();
-      const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(t);
-    },
-  }));
-}
+/** Starts a spawn.worker.js child holding 1 GiB of `ballast` (bench/child.js). */
+const startWorker = (ballast) => startChild(path.join(__dirname, 'spawn.worker.js'), ballast);
 
 const mib = (n) => Math.round(n / 2 ** 20);
 
@@ -133,7 +89,7 @@ module.exports = async function run({ floorBins = {} } = {}) {
   const floor = floorRunner(floorBins.spawn_floor);
   const small = process.memoryUsage(); // the runner's own heap, the "small heap" case
   // Both children allocate their ballast at once (a second or two each).
-  const started = await Promise.allSettled(HEAPS.filter((h) => h.key !== 'small').map((h) => startChild(h.key)));
+  const started = await Promise.allSettled(HEAPS.filter((h) => h.key !== 'small').map((h) => startWorker(h.key)));
   const children = {};
   started.forEach((s, i) => { if (s.status === 'fulfilled') children[HEAPS[i + 1].key] = s.value; });
   try {
@@ -163,7 +119,7 @@ module.exports = async function run({ floorBins = {} } = {}) {
       const fl = floor();
       if (fl) for (const k of Object.keys(floors)) floors[k].push(fl[k]);
       add('small', await runSuiteOnce('spawn'));
-      for (const [k, c] of Object.entries(children)) add(k, await c.round());
+      for (const [k, c] of Object.entries(children)) add(k, (await c.request('round')).round);
       const us = (heap) => cases.map((c) => `${c.name} ${(perRound[heap][c.name][round - 1] / 1e3).toFixed(0)}`).join(', ');
       process.stderr.write(`  spawn: round ${round}/${ROUNDS}`
         + (fl ? `, C posix_spawn ${(fl.posix_spawn_wait / 1e3).toFixed(0)} µs, clone ${(fl.clone_vfork_wait / 1e3).toFixed(0)} µs` : '')
