@@ -449,13 +449,34 @@ struct Strings {
   size_t* len = nullptr;
   uint32_t n = 0;
   char** vecs = nullptr;  // argv/envp arrays for execve steps
+  char** environ_copy = nullptr;  // the calling process's environment, for execve steps that inherit it
   ~Strings() {
     free(arena);
     free(ptr);
     free(len);
     free(vecs);
+    free(environ_copy);
   }
 };
+
+// A copy of environ (vector and strings in one allocation), taken on the JS
+// thread, the only thread Node changes the environment from: a threadpool
+// spawn must not read environ while process.env's setter rewrites it.
+char** CopyEnviron() {
+  size_t n = 0, bytes = 0;
+  for (char** e = environ; e && *e; e++, n++) bytes += strlen(*e) + 1;
+  char** v = (char**)malloc((n + 1) * sizeof(char*) + bytes);
+  if (!v) return nullptr;
+  char* at = (char*)(v + n + 1);
+  for (size_t i = 0; i < n; i++) {
+    size_t len = strlen(environ[i]) + 1;
+    memcpy(at, environ[i], len);
+    v[i] = at;
+    at += len;
+  }
+  v[n] = nullptr;
+  return v;
+}
 
 bool LoadStrings(napi_env env, napi_value arr, Strings& t) {
   bool is;
@@ -519,6 +540,7 @@ bool ResolveSteps(napi_env env, const int64_t* w, size_t nrec, Strings& t, Step*
   for (size_t k = 0; k < nrec; k++) {
     if (w[k * 8] != kExecve) continue;
     int64_t as = w[k * 8 + 2], an = w[k * 8 + 3], es = w[k * 8 + 4], en = w[k * 8 + 5];
+    if (es == -1 && en == -1) es = en = 0;  // the inherited environment, copied below
     if (as < 0 || an < 0 || es < 0 || en < 0 || (uint64_t)as > t.n || (uint64_t)an > t.n - (uint64_t)as ||
         (uint64_t)es > t.n || (uint64_t)en > t.n - (uint64_t)es)
       return ThrowRange(env, "plan: execve vector out of range"), false;
@@ -592,6 +614,8 @@ bool ResolveSteps(napi_env env, const int64_t* w, size_t nrec, Strings& t, Step*
       case kExecve: {
         if (!str(x[1], &st.s[0]) || !st.s[0]) return ThrowRange(env, "plan: execve needs a path"), false;
         int64_t as = x[2], an = x[3], es = x[4], en = x[5];
+        bool inherit = es == -1 && en == -1;
+        if (inherit) es = en = 0;
         if (as < 0 || an < 0 || es < 0 || en < 0 || (uint64_t)(as + an) > t.n || (uint64_t)(es + en) > t.n)
           return ThrowRange(env, "plan: execve vector out of range"), false;
         char** argv = t.vecs + vecat;
@@ -604,6 +628,10 @@ bool ResolveSteps(napi_env env, const int64_t* w, size_t nrec, Strings& t, Step*
         vecat += (size_t)en + 1;
         st.argv = argv;
         st.envp = envp;
+        if (inherit) {
+          if (!t.environ_copy && !(t.environ_copy = CopyEnviron())) return ThrowRange(env, "out of memory"), false;
+          st.envp = t.environ_copy;
+        }
         break;
       }
       default:

@@ -1206,7 +1206,7 @@ export function buildSpawn(path: string, argv: readonly string[], o: CommandOpti
     const f = seccompFilter(sys.seccomp, dryRun);
     if (f) steps.push({ op: 'seccomp', filter: f.filter, flags: f.flags });
   }
-  steps.push({ op: 'execve', path, argv, env: o.env === undefined ? envList(process.env, 'process.env') : envList(o.env, 'options.env') });
+  steps.push({ op: 'execve', path, argv, env: o.env === undefined ? undefined : envList(o.env, 'options.env') });
   if (dryRun) compilePlan(steps);
   return { flags, plan: steps, clone, closeAfter };
 }

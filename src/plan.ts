@@ -3,6 +3,7 @@
 // and byte buffers by index into a table) that native/plan.cc runs in the
 // child with raw syscalls only. Nothing here runs in the child.
 import { native } from './binding';
+import { isMainThread } from 'node:worker_threads';
 import { constants as C } from './constants';
 import { toCapability, toMask, toResource, toRlimValue } from './creds';
 import { fail, invalidArgType, invalidArgValue, outOfRange } from './errors';
@@ -483,13 +484,16 @@ export function compilePlan(plan: unknown): CompiledPlan {
         const argv = s.argv === undefined ? [pathText(p)] : s.argv;
         if (!Array.isArray(argv)) throw invalidArgType(`${at}.argv`, 'an array of strings', argv);
         argv.forEach((a: unknown, k: number) => validateName(a, `${at}.argv[${k}]`));
-        const env = s.env === undefined ? envList(process.env, 'process.env') : envList(s.env, `${at}.env`);
+        // No env: the process's own environment, copied natively at the spawn
+        // (what process.env holds on the main thread; much cheaper than
+        // reading process.env). A Worker's process.env is its own copy.
+        const env = s.env !== undefined ? envList(s.env, `${at}.env`) : isMainThread ? undefined : envList(process.env, 'process.env');
         const pi = str(p);
         const as = strings.length;
         for (const a of argv) strings.push(a as string);
-        const es = strings.length;
-        for (const e of env) strings.push(e);
-        rec({ syscall: 'execve', path: pathText(p) }, Op.Execve, pi, as, argv.length, es, env.length);
+        const es = env === undefined ? -1 : strings.length;
+        for (const e of env ?? []) strings.push(e);
+        rec({ syscall: 'execve', path: pathText(p) }, Op.Execve, pi, as, argv.length, es, env === undefined ? -1 : env.length);
         break;
       }
       case 'seccomp': {

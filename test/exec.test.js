@@ -140,6 +140,27 @@ test('env and PATH: the command\'s env is searched and passed; cwd applies', asy
   assert.is(await command('sh', ['-c', 'echo $0'], { argv0: 'custom-name' }).output('utf8'), 'custom-name\n');
 });
 
+test('env: absent means the environment as process.env has it now, in the main thread and in a Worker', async () => {
+  process.env.RAWSYS_EXEC_PROBE = 'set at run time';
+  try {
+    assert.is(await command('sh', ['-c', 'echo "$RAWSYS_EXEC_PROBE"']).output('utf8'), 'set at run time\n');
+    delete process.env.RAWSYS_EXEC_PROBE;
+    assert.is(await command('sh', ['-c', 'echo "[$RAWSYS_EXEC_PROBE]"']).output('utf8'), '[]\n');
+    const { Worker } = require('node:worker_threads');
+    const w = new Worker(`
+      const { parentPort } = require('node:worker_threads');
+      process.env.RAWSYS_WORKER_ONLY = 'worker copy';
+      require(${JSON.stringify(path.join(__dirname, '..', 'dist', 'cjs', 'exec.js'))})
+        .command('sh', ['-c', 'echo "$RAWSYS_WORKER_ONLY"']).output('utf8').then((o) => parentPort.postMessage(o));
+    `, { eval: true });
+    const out = await new Promise((res, rej) => { w.once('message', res); w.once('error', rej); });
+    await w.terminate();
+    assert.is(out, 'worker copy\n', "a Worker's own process.env");
+  } finally {
+    delete process.env.RAWSYS_EXEC_PROBE;
+  }
+});
+
 test('stdio: strings, buffers, streams, fds, O_APPEND files, 2>&1, pipes', async () => {
   assert.is(await command('cat', [], { stdin: 'text in' }).output('utf8'), 'text in');
   const big = Buffer.alloc(1 << 20, 'z');
