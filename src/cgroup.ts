@@ -620,6 +620,18 @@ function pidsIn(dir: string): number[] {
 }
 
 /** `dir` and every cgroup below it, deepest first. */
+/** rmdir(2) of `dir` and its sub-cgroups, deepest first; false (leaving the rest) at the first that is busy. */
+function rmdirTree(dir: string): boolean {
+  for (const d of subtree(dir)) {
+    try {
+      fs.rmdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return false;
+    }
+  }
+  return true;
+}
+
 function subtree(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string): void => {
@@ -1194,7 +1206,11 @@ export class Cgroup {
   }
 
   async #destroy(signal: AbortSignal | undefined): Promise<void> {
-    const dirs = this.#dirs().filter(exists);
+    let dirs = this.#dirs().filter(exists);
+    if (dirs.length === 0) return;
+    // Fast path: a cgroup whose processes are gone (a container whose init
+    // was reaped) goes at the first rmdir; only EBUSY needs the kill and wait.
+    dirs = dirs.filter((d) => !rmdirTree(d));
     if (dirs.length === 0) return;
     this.#refuseSelf();
     if (this.procs().length > 0) {
