@@ -318,14 +318,14 @@ long RunStep(const Plan* p, int k) {
 // what fn returns; the caller gets the child's pid or -errno. No libc (its
 // clone() would set errno, the parent thread's in a CLONE_VM child). The
 // child's half never leaves the asm block: it has no frame to return to.
-long CloneOnStack(unsigned long flags, void* stack, int (*fn)(void*), void* arg) {
-  uintptr_t* sp = (uintptr_t*)(((uintptr_t)stack & ~(uintptr_t)15) - 16);
-  sp[0] = (uintptr_t)fn;
-  sp[1] = (uintptr_t)arg;
+// clone(2) or clone3(2) (`nr`, with its first two arguments) for a child
+// whose stack already holds fn and arg at its top: the child pops them, runs
+// fn(arg) and exits with its result. The parent gets the pid or -errno.
+long CloneCall(long nr, long a0, long a1) {
 #if defined(__x86_64__)
   long ret;
-  register long r10 __asm__("r10") = 0;  // child_tid
-  register long r8 __asm__("r8") = 0;    // tls
+  register long r10 __asm__("r10") = 0;  // clone: child_tid
+  register long r8 __asm__("r8") = 0;    // clone: tls
   __asm__ volatile(
       "syscall\n"
       "test %%rax, %%rax\n"
@@ -340,16 +340,16 @@ long CloneOnStack(unsigned long flags, void* stack, int (*fn)(void*), void* arg)
       "hlt\n"
       "1%=:\n"
       : "=a"(ret)
-      : "a"((long)SYS_clone), "D"(flags), "S"(sp), "d"(0L), "r"(r10), "r"(r8), [exit] "i"(SYS_exit_group)
+      : "a"(nr), "D"(a0), "S"(a1), "d"(0L), "r"(r10), "r"(r8), [exit] "i"(SYS_exit_group)
       : "rcx", "r11", "memory");
   return ret;
 #elif defined(__aarch64__)
-  register long x8 __asm__("x8") = SYS_clone;
-  register long x0 __asm__("x0") = (long)flags;
-  register long x1 __asm__("x1") = (long)sp;
-  register long x2 __asm__("x2") = 0;  // parent_tid
-  register long x3 __asm__("x3") = 0;  // tls
-  register long x4 __asm__("x4") = 0;  // child_tid
+  register long x8 __asm__("x8") = nr;
+  register long x0 __asm__("x0") = a0;
+  register long x1 __asm__("x1") = a1;
+  register long x2 __asm__("x2") = 0;  // clone: parent_tid
+  register long x3 __asm__("x3") = 0;  // clone: tls
+  register long x4 __asm__("x4") = 0;  // clone: child_tid
   __asm__ volatile(
       "svc 0\n"
       "cbnz x0, 1%=f\n"
@@ -366,6 +366,19 @@ long CloneOnStack(unsigned long flags, void* stack, int (*fn)(void*), void* arg)
       : "memory");
   return x0;
 #endif
+}
+
+// Puts fn and arg at the 16-byte aligned top of a stack ending at `end`;
+// returns that top, where the child starts.
+uintptr_t* StackTop(void* end, int (*fn)(void*), void* arg) {
+  uintptr_t* sp = (uintptr_t*)(((uintptr_t)end & ~(uintptr_t)15) - 16);
+  sp[0] = (uintptr_t)fn;
+  sp[1] = (uintptr_t)arg;
+  return sp;
+}
+
+long CloneOnStack(unsigned long flags, void* stack, int (*fn)(void*), void* arg) {
+  return CloneCall(SYS_clone, (long)flags, (long)StackTop(stack, fn, arg));
 }
 
 struct Resume {
@@ -658,53 +671,12 @@ struct CloneArgs {
 // its result: CloneOnStack for what only clone3 has (CLONE_INTO_CGROUP,
 // CLONE_NEWTIME), so that those children too share the parent's memory
 // (CLONE_VM|CLONE_VFORK) instead of copying its page tables. The kernel
-// starts the child with its stack pointer at stack + stack_size, where fn and
-// arg are waiting. Returns the pid, or -errno.
+// starts the child with its stack pointer at stack + stack_size.
 long Clone3OnStack(CloneArgs* ca, void* stack, size_t size, int (*fn)(void*), void* arg) {
-  uintptr_t* sp = (uintptr_t*)((((uintptr_t)stack + size) & ~(uintptr_t)15) - 16);
-  sp[0] = (uintptr_t)fn;
-  sp[1] = (uintptr_t)arg;
+  uintptr_t* sp = StackTop((char*)stack + size, fn, arg);
   ca->stack = (uint64_t)(uintptr_t)stack;
   ca->stack_size = (uint64_t)((uintptr_t)sp - (uintptr_t)stack);
-#if defined(__x86_64__)
-  long ret;
-  __asm__ volatile(
-      "syscall\n"
-      "test %%rax, %%rax\n"
-      "jnz 1%=f\n"
-      "xor %%ebp, %%ebp\n"  // the child: outermost frame
-      "pop %%rax\n"         // fn
-      "pop %%rdi\n"         // arg; %rsp is 16-byte aligned again
-      "call *%%rax\n"
-      "mov %%eax, %%edi\n"
-      "mov %[exit], %%eax\n"
-      "syscall\n"
-      "hlt\n"
-      "1%=:\n"
-      : "=a"(ret)
-      : "a"((long)SYS_clone3), "D"(ca), "S"(sizeof *ca), [exit] "i"(SYS_exit_group)
-      : "rcx", "r11", "memory");
-  return ret;
-#elif defined(__aarch64__)
-  register long x8 __asm__("x8") = SYS_clone3;
-  register long x0 __asm__("x0") = (long)ca;
-  register long x1 __asm__("x1") = (long)sizeof *ca;
-  __asm__ volatile(
-      "svc 0\n"
-      "cbnz x0, 1%=f\n"
-      "ldp x1, x0, [sp], #16\n"  // the child: fn, arg; sp 16-byte aligned again
-      "mov x29, xzr\n"
-      "mov x30, xzr\n"
-      "blr x1\n"
-      "mov x8, %[exit]\n"
-      "svc 0\n"
-      "udf #0\n"
-      "1%=:\n"
-      : "+r"(x0)
-      : "r"(x8), "r"(x1), [exit] "i"(SYS_exit_group)
-      : "memory");
-  return x0;
-#endif
+  return CloneCall(SYS_clone3, (long)ca, (long)sizeof *ca);
 }
 
 // One spawn: everything the clone needs, copied out of JavaScript values so
