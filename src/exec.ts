@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as nodePath from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import { PassThrough, Readable, Writable } from 'node:stream';
 import { native } from './binding';
 import { Cgroup } from './cgroup';
 import { constants as C } from './constants';
@@ -519,9 +519,8 @@ export class Command {
   }
 
   // A stream handed out before start: a pass-through that the real pipe feeds.
-  #pending: Partial<Record<'stdin' | 'stdout' | 'stderr', import('node:stream').PassThrough>> = {};
+  #pending: Partial<Record<'stdin' | 'stdout' | 'stderr', PassThrough>> = {};
   #lazyStream(which: 'stdin' | 'stdout' | 'stderr'): Readable | Writable {
-    const { PassThrough } = require('node:stream') as typeof import('node:stream');
     let s = this.#pending[which];
     if (!s) {
       s = new PassThrough();
