@@ -142,4 +142,28 @@ function startChild(script, kind) {
   }));
 }
 
-module.exports = { ballast, timeBatches, serve, fatal, startChild, BATCHES, BATCH_MS };
+const mib = (n) => Math.round(n / 2 ** 20);
+
+/**
+ * Starts one child per kind at once (their ballasts allocate in parallel) and
+ * logs each one's memory. If any fails to start, the others are closed and
+ * its error is thrown. Resolves with { kind: child }.
+ */
+async function startChildren(script, kinds) {
+  const started = await Promise.allSettled(kinds.map((k) => startChild(script, k)));
+  const children = {};
+  started.forEach((s, i) => { if (s.status === 'fulfilled') children[kinds[i]] = s.value; });
+  const bad = started.find((s) => s.status === 'rejected');
+  if (bad) {
+    await Promise.all(Object.values(children).map((c) => c.close()));
+    throw bad.reason;
+  }
+  for (const [k, c] of Object.entries(children)) {
+    const m = c.ready.memory;
+    process.stderr.write(`  ${k} child: rss ${mib(m.rss)} MiB, heapUsed ${mib(m.heapUsed)} MiB, `
+      + `arrayBuffers ${mib(m.arrayBuffers)} MiB (allocated in ${c.ready.allocMs} ms)\n`);
+  }
+  return children;
+}
+
+module.exports = { ballast, timeBatches, serve, fatal, startChild, startChildren, mib, BATCHES, BATCH_MS };

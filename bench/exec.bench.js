@@ -12,7 +12,7 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { median, rme } = require('./stats.js');
-const { startChild, BATCHES, BATCH_MS } = require('./child.js');
+const { startChildren, mib, BATCHES, BATCH_MS } = require('./child.js');
 const { INFLIGHT, WARM, WINDOW, WINDOWS } = require('./exec.worker.js');
 
 // This VM runs in fast and slow phases (and other work shares its two CPUs),
@@ -57,25 +57,14 @@ const EXECA = (() => {
   }
 })();
 
-const mib = (n) => Math.round(n / 2 ** 20);
 const best = (xs) => (xs.length ? Math.min(...xs) : null);
 
 module.exports = async function run({ floorBins = {} } = {}) {
   const floor = floorRunner(floorBins.spawn_floor);
   // The three workers allocate their ballast at once (a few seconds).
   const script = path.join(__dirname, 'exec.worker.js');
-  const started = await Promise.allSettled(HEAPS.map((h) => startChild(script, h.key)));
-  const children = {};
-  started.forEach((s, i) => { if (s.status === 'fulfilled') children[HEAPS[i].key] = s.value; });
+  const children = await startChildren(script, HEAPS.map((h) => h.key));
   try {
-    const bad = started.find((s) => s.status === 'rejected');
-    if (bad) throw bad.reason;
-    for (const [k, c] of Object.entries(children)) {
-      const m = c.ready.memory;
-      process.stderr.write(`  ${k} child: rss ${mib(m.rss)} MiB, heapUsed ${mib(m.heapUsed)} MiB, `
-        + `arrayBuffers ${mib(m.arrayBuffers)} MiB (allocated in ${c.ready.allocMs} ms)\n`);
-    }
-
     // Samples (s/op) over all rounds, and each round's median in ns/op.
     const lat = {};
     const latRounds = {};

@@ -20,7 +20,7 @@ const Benchmark = require('benchmark');
 const { median, rme } = require('./stats.js');
 const { execFileSync } = require('node:child_process');
 const path = require('node:path');
-const { startChild } = require('./child.js');
+const { startChildren, mib } = require('./child.js');
 
 const { cases } = require('./spawn.worker.js');
 
@@ -80,27 +80,12 @@ function floorRunner(bin) {
   };
 }
 
-/** Starts a spawn.worker.js child holding 1 GiB of `ballast` (bench/child.js). */
-const startWorker = (ballast) => startChild(path.join(__dirname, 'spawn.worker.js'), ballast);
-
-const mib = (n) => Math.round(n / 2 ** 20);
-
 module.exports = async function run({ floorBins = {} } = {}) {
   const floor = floorRunner(floorBins.spawn_floor);
   const small = process.memoryUsage(); // the runner's own heap, the "small heap" case
-  // Both children allocate their ballast at once (a second or two each).
-  const started = await Promise.allSettled(HEAPS.filter((h) => h.key !== 'small').map((h) => startWorker(h.key)));
-  const children = {};
-  started.forEach((s, i) => { if (s.status === 'fulfilled') children[HEAPS[i + 1].key] = s.value; });
+  // Both children (spawn.worker.js, 1 GiB of ballast each) allocate at once, a second or two each.
+  const children = await startChildren(path.join(__dirname, 'spawn.worker.js'), HEAPS.filter((h) => h.key !== 'small').map((h) => h.key));
   try {
-    const bad = started.find((s) => s.status === 'rejected');
-    if (bad) throw bad.reason;
-    for (const [k, c] of Object.entries(children)) {
-      const m = c.ready.memory;
-      process.stderr.write(`  ${k} child: rss ${mib(m.rss)} MiB, heapUsed ${mib(m.heapUsed)} MiB, `
-        + `arrayBuffers ${mib(m.arrayBuffers)} MiB (allocated in ${c.ready.allocMs} ms)\n`);
-    }
-
     // samples[heap][case]: every sample (s/op) over all rounds; perRound: ns/op of each round.
     const samples = {};
     const perRound = {};
