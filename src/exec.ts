@@ -782,7 +782,6 @@ export class Command {
     for (const f of this.#cleanup) f();
     if (this.#cancel === 'abort') throw new AbortError(undefined, { cause: this.#abortReason });
     const enc = this.options.encoding;
-    const decodeBuf = (b: Buffer): Buffer | string => (enc && enc !== 'buffer' ? b.toString(enc) : b);
     if (this.#cancel === 'maxBuffer') {
       const err = new RangeError(`stdout maxBuffer length exceeded: ${this}`) as RangeError & { code: string; processState: ProcessState };
       err.code = 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER';
@@ -793,8 +792,8 @@ export class Command {
     if (timedOut || (!state.success && this.options.reject !== false)) {
       throw new ExitError(this.toString(), state, {
         timedOut,
-        stderr: this.#err ? decodeBuf(this.#err.buffer()) : undefined,
-        stdout: this.#out ? decodeBuf(this.#out.buffer()) : undefined,
+        stderr: this.#err ? decoded(this.#err.buffer(), enc) : undefined,
+        stdout: this.#out ? decoded(this.#out.buffer(), enc) : undefined,
       });
     }
     if (this.#ioCut && state.success) {
@@ -816,14 +815,7 @@ export class Command {
   async output(): Promise<Buffer>;
   async output(encoding: BufferEncoding): Promise<string>;
   async output(encoding?: BufferEncoding): Promise<Buffer | string> {
-    this.#notStarted('output');
-    if (this.#stdoutOpt !== undefined || this.#stdoutLink) throw new CodedError('ERR_RAWSYS_STDIO', 'exec: stdout is already set');
-    this.#mode = 'output';
-    await this.start();
-    await this.wait();
-    const b = this.#out!.buffer();
-    const enc = encoding ?? this.options.encoding;
-    return enc && enc !== 'buffer' ? b.toString(enc) : b;
+    return this.#capture('output', encoding);
   }
 
   /**
@@ -833,15 +825,18 @@ export class Command {
   async combinedOutput(): Promise<Buffer>;
   async combinedOutput(encoding: BufferEncoding): Promise<string>;
   async combinedOutput(encoding?: BufferEncoding): Promise<Buffer | string> {
-    this.#notStarted('combinedOutput');
+    return this.#capture('combined', encoding);
+  }
+
+  // output() and combinedOutput(): run with stdout (and stderr) collected.
+  async #capture(mode: 'output' | 'combined', encoding: BufferEncoding | undefined): Promise<Buffer | string> {
+    this.#notStarted(mode === 'output' ? 'output' : 'combinedOutput');
     if (this.#stdoutOpt !== undefined || this.#stdoutLink) throw new CodedError('ERR_RAWSYS_STDIO', 'exec: stdout is already set');
-    if (this.#stderrOpt !== undefined) throw new CodedError('ERR_RAWSYS_STDIO', 'exec: stderr is already set');
-    this.#mode = 'combined';
+    if (mode === 'combined' && this.#stderrOpt !== undefined) throw new CodedError('ERR_RAWSYS_STDIO', 'exec: stderr is already set');
+    this.#mode = mode;
     await this.start();
     await this.wait();
-    const b = this.#out!.buffer();
-    const enc = encoding ?? this.options.encoding;
-    return enc && enc !== 'buffer' ? b.toString(enc) : b;
+    return decoded(this.#out!.buffer(), encoding ?? this.options.encoding);
   }
 
   /**
@@ -955,7 +950,7 @@ export class Command {
         return b.subarray(0, got);
       };
       const enc = encoding ?? o.encoding;
-      const dec = (b: Buffer): Buffer | string => (enc && enc !== 'buffer' ? b.toString(enc) : b);
+      const dec = (b: Buffer): Buffer | string => decoded(b, enc);
       const out = outFd >= 0 ? readAll(outFd, o.maxBuffer ?? Infinity) : undefined;
       if (timedOut || (!state.success && o.reject !== false)) {
         throw new ExitError(this.toString(), state, {
@@ -969,6 +964,11 @@ export class Command {
       for (const fd of owned) close(fd);
     }
   }
+}
+
+/** A buffer as the caller asked for it: decoded with `encoding`, or as it is (none, or `'buffer'`). */
+function decoded(b: Buffer, encoding: BufferEncoding | 'buffer' | undefined): Buffer | string {
+  return encoding && encoding !== 'buffer' ? b.toString(encoding) : b;
 }
 
 function ended(s: net.Socket): Promise<void> {
@@ -1321,8 +1321,7 @@ export class Pipeline {
     await this.run();
     await done;
     const b = Buffer.concat(chunks);
-    const enc = encoding ?? lastCmd.options.encoding;
-    return enc && enc !== 'buffer' ? b.toString(enc) : b;
+    return decoded(b, encoding ?? lastCmd.options.encoding);
   }
 }
 
